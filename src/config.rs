@@ -1,0 +1,569 @@
+//! Configuration: `sqlsynth.toml` plus `SQLSYNTH__SECTION__KEY` environment
+//! overrides, validated once into typed [`Settings`]. Nothing downstream
+//! re-validates. Errors name the offending key, never its secret value.
+//!
+//! Secrets come only from here: database URLs (held as [`SecretUrl`], with
+//! `${VAR}` expanded from the environment) and the LLM API key (read from the
+//! variable that `synth.api_key_env` names). Jobs can only name a source.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::dialect::Dialect;
+use crate::secret::{SecretString, SecretUrl};
+
+/// The prefix of environment variables that override configuration keys.
+pub const ENV_PREFIX: &str = "SQLSYNTH__";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("config file {path} is not valid: {message}")]
+    Parse { path: String, message: String },
+    #[error("config key `{key}`: {message}")]
+    Invalid { key: String, message: String },
+}
+
+fn invalid(key: impl Into<String>, message: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid { key: key.into(), message: message.into() }
+}
+
+// ---- raw, as written in the file --------------------------------------------------------
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    sources: BTreeMap<String, RawSource>,
+    #[serde(default)]
+    synth: RawSynth,
+    #[serde(default)]
+    exec: RawExec,
+    #[serde(default)]
+    cache: RawCache,
+    #[serde(default)]
+    queue: RawQueue,
+    #[serde(default)]
+    output: RawOutput,
+    #[serde(default)]
+    metrics: RawMetrics,
+    #[serde(default)]
+    log: RawLog,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSource {
+    url: String,
+    #[serde(default = "default_max_connections")]
+    max_connections: u32,
+    /// Extra words that name a table or column: `"client" = "Customer"`.
+    #[serde(default)]
+    glossary: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawSynth {
+    provider: String,
+    base_url: String,
+    model: String,
+    api_key_env: String,
+    fast_path: bool,
+    max_questions_per_call: u32,
+    max_repair_attempts: u32,
+    min_confidence: f32,
+}
+
+impl Default for RawSynth {
+    fn default() -> Self {
+        RawSynth {
+            provider: "offline".into(),
+            base_url: "https://api.openai.com/v1".into(),
+            model: "gpt-4o-mini".into(),
+            api_key_env: "OPENAI_API_KEY".into(),
+            fast_path: true,
+            max_questions_per_call: 20,
+            max_repair_attempts: 2,
+            min_confidence: 0.6,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawExec {
+    max_concurrency: u32,
+    statement_timeout_ms: u64,
+    max_rows: u64,
+    batch_rows: u32,
+    max_retries: u32,
+}
+
+impl Default for RawExec {
+    fn default() -> Self {
+        RawExec { max_concurrency: 16, statement_timeout_ms: 30_000, max_rows: 1_000_000, batch_rows: 65_536, max_retries: 3 }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawCache {
+    redis_url: Option<String>,
+    dir: String,
+}
+
+impl Default for RawCache {
+    fn default() -> Self {
+        RawCache { redis_url: None, dir: ".sqlsynth/cache".into() }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawQueue {
+    url: String,
+    jobs_queue: String,
+    results_exchange: String,
+    prefetch: u16,
+    max_deliveries: u32,
+}
+
+impl Default for RawQueue {
+    fn default() -> Self {
+        RawQueue {
+            url: "amqp://guest:guest@127.0.0.1:5672/%2f".into(),
+            jobs_queue: "sqlsynth.jobs".into(),
+            results_exchange: "sqlsynth.results".into(),
+            prefetch: 4,
+            max_deliveries: 5,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawOutput {
+    root: String,
+}
+
+impl Default for RawOutput {
+    fn default() -> Self {
+        RawOutput { root: "out".into() }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawMetrics {
+    listen: String,
+}
+
+impl Default for RawMetrics {
+    fn default() -> Self {
+        RawMetrics { listen: "127.0.0.1:9464".into() }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawLog {
+    format: Option<String>,
+}
+
+fn default_max_connections() -> u32 {
+    8
+}
+
+// ---- validated ----------------------------------------------------------------------------
+
+/// The whole validated configuration.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub sources: BTreeMap<String, SourceSettings>,
+    pub synth: SynthSettings,
+    pub exec: ExecSettings,
+    pub cache: CacheSettings,
+    pub queue: QueueSettings,
+    pub output: OutputSettings,
+    pub metrics: MetricsSettings,
+    pub log_format: Option<LogFormat>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SourceSettings {
+    pub name: String,
+    pub dialect: Dialect,
+    pub url: SecretUrl,
+    pub max_connections: u32,
+    /// Lower-cased word -> table or column name it stands for.
+    pub glossary: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Provider {
+    Offline,
+    OpenAi,
+}
+
+#[derive(Debug, Clone)]
+pub struct SynthSettings {
+    pub provider: Provider,
+    pub base_url: String,
+    pub model: String,
+    pub api_key_env: String,
+    /// Present when the provider needs it and the variable is set.
+    pub api_key: Option<SecretString>,
+    pub fast_path: bool,
+    pub max_questions_per_call: u32,
+    pub max_repair_attempts: u32,
+    /// Offline answers scoring below this abstain.
+    pub min_confidence: f32,
+}
+
+#[derive(Debug, Clone)]
+pub struct ExecSettings {
+    pub max_concurrency: usize,
+    pub statement_timeout_ms: u64,
+    pub max_rows: u64,
+    /// Rows per Arrow record batch (bounds memory per query in flight).
+    pub batch_rows: usize,
+    /// Attempts after the first for transient errors.
+    pub max_retries: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct CacheSettings {
+    pub redis_url: Option<SecretUrl>,
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Clone)]
+pub struct QueueSettings {
+    pub url: SecretUrl,
+    pub jobs_queue: String,
+    pub results_exchange: String,
+    pub prefetch: u16,
+    pub max_deliveries: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct OutputSettings {
+    pub root: PathBuf,
+}
+
+#[derive(Debug, Clone)]
+pub struct MetricsSettings {
+    pub listen: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl LogFormat {
+    pub fn parse(value: &str) -> Option<LogFormat> {
+        match value {
+            "text" => Some(LogFormat::Text),
+            "json" => Some(LogFormat::Json),
+            _ => None,
+        }
+    }
+}
+
+/// The configuration used when no file is given and `./sqlsynth.toml` does not
+/// exist: the bundled SQLite demo database and the offline synthesizer.
+pub const EMBEDDED_DEFAULT: &str = r#"
+[sources.chinook]
+url = "sqlite://jobs/demo/chinook.sqlite"
+max_connections = 4
+"#;
+
+impl Settings {
+    /// Loads the configuration the CLI contract describes: `explicit` (from
+    /// `--config`), else `SQLSYNTH_CONFIG`, else `./sqlsynth.toml`, else the
+    /// embedded default; then applies environment overrides.
+    pub fn load(explicit: Option<&Path>) -> Result<Settings, ConfigError> {
+        let env: Vec<(String, String)> = std::env::vars().collect();
+        let from_env = std::env::var_os("SQLSYNTH_CONFIG").map(PathBuf::from);
+        let path = explicit.map(Path::to_path_buf).or(from_env);
+        match path {
+            Some(path) => {
+                let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read { path: path.clone(), source })?;
+                Self::from_toml(&text, &path.display().to_string(), path.parent(), &env)
+            }
+            None => {
+                let default = PathBuf::from("sqlsynth.toml");
+                if default.is_file() {
+                    let text = std::fs::read_to_string(&default).map_err(|source| ConfigError::Read { path: default.clone(), source })?;
+                    Self::from_toml(&text, "sqlsynth.toml", Some(Path::new(".")), &env)
+                } else {
+                    Self::from_toml(EMBEDDED_DEFAULT, "<embedded default>", Some(Path::new(".")), &env)
+                }
+            }
+        }
+    }
+
+    /// Parses and validates configuration text. `base_dir` anchors relative
+    /// SQLite paths and directories; `env` supplies overrides and `${VAR}`s.
+    pub fn from_toml(text: &str, origin: &str, base_dir: Option<&Path>, env: &[(String, String)]) -> Result<Settings, ConfigError> {
+        let mut value: toml::Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| ConfigError::Parse { path: origin.to_string(), message: e.message().to_string() })?;
+        apply_env_overrides(&mut value, env)?;
+        let raw: RawConfig = toml::Value::Table(value)
+            .try_into()
+            .map_err(|e: toml::de::Error| ConfigError::Parse { path: origin.to_string(), message: e.message().to_string() })?;
+        validate(raw, base_dir.unwrap_or(Path::new(".")), env)
+    }
+
+    pub fn source(&self, name: &str) -> Option<&SourceSettings> {
+        self.sources.get(name)
+    }
+}
+
+/// `SQLSYNTH__EXEC__MAX_ROWS=10` sets `exec.max_rows = 10`; values parse as TOML
+/// scalars (numbers, booleans) and fall back to strings.
+fn apply_env_overrides(table: &mut toml::Table, env: &[(String, String)]) -> Result<(), ConfigError> {
+    for (name, raw_value) in env {
+        let Some(path) = name.strip_prefix(ENV_PREFIX) else { continue };
+        let keys: Vec<String> = path.split("__").map(str::to_ascii_lowercase).collect();
+        if keys.iter().any(String::is_empty) || keys.len() < 2 {
+            return Err(invalid(name, "an override must look like SQLSYNTH__SECTION__KEY"));
+        }
+        let value = parse_scalar(raw_value);
+        let mut node = &mut *table;
+        for key in &keys[..keys.len() - 1] {
+            let entry = node.entry(key.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            node = entry.as_table_mut().ok_or_else(|| invalid(name, format!("`{key}` is not a section")))?;
+        }
+        node.insert(keys[keys.len() - 1].clone(), value);
+    }
+    Ok(())
+}
+
+fn parse_scalar(raw: &str) -> toml::Value {
+    if let Ok(v) = raw.parse::<i64>() {
+        return toml::Value::Integer(v);
+    }
+    if let Ok(v) = raw.parse::<f64>() {
+        return toml::Value::Float(v);
+    }
+    match raw {
+        "true" => toml::Value::Boolean(true),
+        "false" => toml::Value::Boolean(false),
+        _ => toml::Value::String(raw.to_string()),
+    }
+}
+
+/// Expands `${VAR}` from `env`; a missing variable is an error naming the key and variable.
+fn expand_vars(key: &str, value: &str, env: &[(String, String)]) -> Result<String, ConfigError> {
+    let mut out = String::with_capacity(value.len());
+    let mut rest = value;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let end = after.find('}').ok_or_else(|| invalid(key, "unterminated `${` in value"))?;
+        let var = &after[..end];
+        let found = env
+            .iter()
+            .find(|(k, _)| k == var)
+            .ok_or_else(|| invalid(key, format!("environment variable `{var}` is not set")))?;
+        out.push_str(&found.1);
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+fn validate(raw: RawConfig, base_dir: &Path, env: &[(String, String)]) -> Result<Settings, ConfigError> {
+    let mut sources = BTreeMap::new();
+    for (name, source) in raw.sources {
+        let key = format!("sources.{name}.url");
+        if !crate::job::is_valid_id(&name) {
+            return Err(invalid(format!("sources.{name}"), "source names are 1-128 characters of [A-Za-z0-9._-]"));
+        }
+        let expanded = expand_vars(&key, &source.url, env)?;
+        let dialect = Dialect::from_url(&expanded)
+            .ok_or_else(|| invalid(&key, "the URL must start with sqlite://, postgres://, postgresql://, mysql:// or mariadb://"))?;
+        let url = match dialect {
+            Dialect::Sqlite => anchor_sqlite_path(&expanded, base_dir),
+            Dialect::MySql if expanded.starts_with("mariadb://") => expanded.replacen("mariadb://", "mysql://", 1),
+            _ => expanded,
+        };
+        if source.max_connections == 0 {
+            return Err(invalid(format!("sources.{name}.max_connections"), "must be at least 1"));
+        }
+        let glossary = source.glossary.into_iter().map(|(k, v)| (k.to_lowercase(), v)).collect();
+        sources.insert(
+            name.clone(),
+            SourceSettings { name, dialect, url: SecretUrl::new(url), max_connections: source.max_connections, glossary },
+        );
+    }
+
+    let provider = match raw.synth.provider.as_str() {
+        "offline" => Provider::Offline,
+        "openai" => Provider::OpenAi,
+        other => return Err(invalid("synth.provider", format!("unknown provider `{other}` (expected offline or openai)"))),
+    };
+    let api_key = env.iter().find(|(k, _)| *k == raw.synth.api_key_env).map(|(_, v)| SecretString::new(v.clone()));
+    if provider == Provider::OpenAi && api_key.is_none() {
+        return Err(invalid("synth.api_key_env", format!("provider openai needs the API key in `{}`, which is not set", raw.synth.api_key_env)));
+    }
+    if !(0.0..=1.0).contains(&raw.synth.min_confidence) {
+        return Err(invalid("synth.min_confidence", "must be between 0 and 1"));
+    }
+    if raw.synth.max_questions_per_call == 0 {
+        return Err(invalid("synth.max_questions_per_call", "must be at least 1"));
+    }
+    let synth = SynthSettings {
+        provider,
+        base_url: raw.synth.base_url,
+        model: raw.synth.model,
+        api_key_env: raw.synth.api_key_env,
+        api_key,
+        fast_path: raw.synth.fast_path,
+        max_questions_per_call: raw.synth.max_questions_per_call,
+        max_repair_attempts: raw.synth.max_repair_attempts,
+        min_confidence: raw.synth.min_confidence,
+    };
+
+    if raw.exec.max_concurrency == 0 {
+        return Err(invalid("exec.max_concurrency", "must be at least 1"));
+    }
+    if raw.exec.statement_timeout_ms == 0 {
+        return Err(invalid("exec.statement_timeout_ms", "must be at least 1"));
+    }
+    if raw.exec.max_rows == 0 {
+        return Err(invalid("exec.max_rows", "must be at least 1"));
+    }
+    if raw.exec.batch_rows == 0 {
+        return Err(invalid("exec.batch_rows", "must be at least 1"));
+    }
+    let exec = ExecSettings {
+        max_concurrency: raw.exec.max_concurrency as usize,
+        statement_timeout_ms: raw.exec.statement_timeout_ms,
+        max_rows: raw.exec.max_rows,
+        batch_rows: raw.exec.batch_rows as usize,
+        max_retries: raw.exec.max_retries,
+    };
+
+    let redis_url = match raw.cache.redis_url {
+        Some(url) if !url.is_empty() => Some(SecretUrl::new(expand_vars("cache.redis_url", &url, env)?)),
+        _ => None,
+    };
+    let cache = CacheSettings { redis_url, dir: base_dir.join(raw.cache.dir) };
+    if raw.queue.prefetch == 0 {
+        return Err(invalid("queue.prefetch", "must be at least 1"));
+    }
+    let queue = QueueSettings {
+        url: SecretUrl::new(expand_vars("queue.url", &raw.queue.url, env)?),
+        jobs_queue: raw.queue.jobs_queue,
+        results_exchange: raw.queue.results_exchange,
+        prefetch: raw.queue.prefetch,
+        max_deliveries: raw.queue.max_deliveries,
+    };
+    let log_format = match raw.log.format.as_deref() {
+        None => None,
+        Some(v) => Some(LogFormat::parse(v).ok_or_else(|| invalid("log.format", format!("`{v}` is not text or json")))?),
+    };
+    Ok(Settings {
+        sources,
+        synth,
+        exec,
+        cache,
+        queue,
+        output: OutputSettings { root: PathBuf::from(raw.output.root) },
+        metrics: MetricsSettings { listen: raw.metrics.listen },
+        log_format,
+    })
+}
+
+/// Makes a relative `sqlite://path` relative to the config file's directory.
+fn anchor_sqlite_path(url: &str, base_dir: &Path) -> String {
+    let rest = &url["sqlite://".len()..];
+    let (path, query) = match rest.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (rest, None),
+    };
+    if path.is_empty() || path.starts_with('/') || path == ":memory:" || base_dir == Path::new(".") {
+        return url.to_string();
+    }
+    let anchored = base_dir.join(path);
+    match query {
+        Some(q) => format!("sqlite://{}?{q}", anchored.display()),
+        None => format!("sqlite://{}", anchored.display()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str, env: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Settings::from_toml(text, "test.toml", None, &env)
+    }
+
+    #[test]
+    fn defaults_fill_every_section() {
+        let s = load("[sources.demo]\nurl = \"sqlite://x.db\"\n", &[]).unwrap();
+        assert_eq!(s.exec.max_concurrency, 16);
+        assert_eq!(s.exec.max_rows, 1_000_000);
+        assert_eq!(s.queue.jobs_queue, "sqlsynth.jobs");
+        assert_eq!(s.synth.provider, Provider::Offline);
+        assert_eq!(s.sources["demo"].dialect, Dialect::Sqlite);
+    }
+
+    #[test]
+    fn environment_overrides_any_key() {
+        let s = load(
+            "[sources.demo]\nurl = \"sqlite://x.db\"\n[exec]\nmax_rows = 5\n",
+            &[("SQLSYNTH__EXEC__MAX_ROWS", "7"), ("SQLSYNTH__OUTPUT__ROOT", "/tmp/o"), ("SQLSYNTH__SOURCES__PG__URL", "postgres://h/db")],
+        )
+        .unwrap();
+        assert_eq!(s.exec.max_rows, 7);
+        assert_eq!(s.output.root, PathBuf::from("/tmp/o"));
+        assert_eq!(s.sources["pg"].dialect, Dialect::Postgres);
+    }
+
+    #[test]
+    fn errors_name_the_key() {
+        let err = load("[exec]\nmax_rowz = 1\n", &[]).unwrap_err().to_string();
+        assert!(err.contains("max_rowz"), "{err}");
+        let err = load("[sources.x]\nurl = \"oracle://h\"\n", &[]).unwrap_err().to_string();
+        assert!(err.contains("sources.x.url"), "{err}");
+        let err = load("[exec]\nmax_concurrency = 0\n", &[]).unwrap_err().to_string();
+        assert!(err.contains("exec.max_concurrency"), "{err}");
+        let err = load("[synth]\nprovider = \"magic\"\n", &[]).unwrap_err().to_string();
+        assert!(err.contains("synth.provider"), "{err}");
+    }
+
+    #[test]
+    fn url_variables_expand_and_stay_secret() {
+        let s = load("[sources.pg]\nurl = \"postgres://app:${PGPASS}@h/db\"\n", &[("PGPASS", "canary-pw-42")]).unwrap();
+        let url = &s.sources["pg"].url;
+        assert!(url.expose().contains("canary-pw-42"));
+        assert!(!format!("{s:?}").contains("canary-pw-42"));
+        let err = load("[sources.pg]\nurl = \"postgres://app:${NOPE_NOT_SET}@h/db\"\n", &[]).unwrap_err().to_string();
+        assert!(err.contains("NOPE_NOT_SET") && err.contains("sources.pg.url"), "{err}");
+    }
+
+    #[test]
+    fn openai_without_key_is_rejected() {
+        let err = load("[synth]\nprovider = \"openai\"\napi_key_env = \"SQLSYNTH_TEST_NO_KEY\"\n", &[]).unwrap_err().to_string();
+        assert!(err.contains("SQLSYNTH_TEST_NO_KEY"), "{err}");
+    }
+
+    #[test]
+    fn relative_sqlite_paths_follow_the_config_file() {
+        let env = vec![];
+        let s = Settings::from_toml("[sources.d]\nurl = \"sqlite://data/a.db?mode=ro\"\n", "t", Some(Path::new("/etc/sq")), &env).unwrap();
+        assert_eq!(s.sources["d"].url.expose(), "sqlite:///etc/sq/data/a.db?mode=ro");
+    }
+}

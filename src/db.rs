@@ -1,0 +1,130 @@
+//! One connection pool per configured source, opened the safe way for each
+//! dialect. SQLite files open read-only (`mode=ro`) with `query_only` set, so
+//! even a guard miss cannot write. Pool hygiene: when a connection returns to
+//! the pool its session state is reset (PostgreSQL `RESET ALL`, advisory locks
+//! released; MySQL session variables back to their defaults), so one query
+//! cannot change the behaviour of the next.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
+use sqlx::{ConnectOptions, Executor};
+
+use crate::config::SourceSettings;
+use crate::dialect::Dialect;
+use crate::secret::redact;
+
+/// Statements a returning PostgreSQL connection runs: undo any session change.
+pub const POSTGRES_RESET: &str = "ROLLBACK; RESET ALL; SELECT pg_advisory_unlock_all(); UNLISTEN *; CLOSE ALL";
+/// Statements a returning MySQL/MariaDB connection runs.
+pub const MYSQL_RESET: &str = "ROLLBACK; SET @@SESSION.sql_mode = DEFAULT, @@SESSION.time_zone = DEFAULT, @@SESSION.autocommit = DEFAULT";
+
+/// A source's pool, typed by dialect so every stage can use native types.
+#[derive(Debug, Clone)]
+pub enum SourcePool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+    MySql(MySqlPool),
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("source '{source_name}': cannot connect: {message}")]
+pub struct ConnectError {
+    pub source_name: String,
+    pub message: String,
+}
+
+impl SourcePool {
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            SourcePool::Sqlite(_) => Dialect::Sqlite,
+            SourcePool::Postgres(_) => Dialect::Postgres,
+            SourcePool::MySql(_) => Dialect::MySql,
+        }
+    }
+
+    /// Opens the pool and checks one connection, so a wrong URL fails here
+    /// with the source's name rather than later in the middle of a job.
+    pub async fn connect(source: &SourceSettings) -> Result<SourcePool, ConnectError> {
+        let fail = |e: sqlx::Error| ConnectError { source_name: source.name.clone(), message: redact(&e.to_string()) };
+        let url = source.url.expose();
+        let acquire_timeout = Duration::from_secs(30);
+        let pool = match source.dialect {
+            Dialect::Sqlite => {
+                let options = SqliteConnectOptions::from_str(url)
+                    .map_err(fail)?
+                    .read_only(true)
+                    .pragma("query_only", "ON")
+                    .disable_statement_logging();
+                if let Some(path) = options.get_filename().to_str().filter(|p| *p != ":memory:")
+                    && !std::path::Path::new(path).exists()
+                {
+                    return Err(ConnectError {
+                        source_name: source.name.clone(),
+                        message: format!("SQLite database file {path} does not exist"),
+                    });
+                }
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(source.max_connections)
+                    .acquire_timeout(acquire_timeout)
+                    .connect_with(options)
+                    .await
+                    .map_err(fail)?;
+                SourcePool::Sqlite(pool)
+            }
+            Dialect::Postgres => {
+                let options = PgConnectOptions::from_str(url)
+                    .map_err(fail)?
+                    .application_name("sqlsynth")
+                    .disable_statement_logging();
+                let pool = PgPoolOptions::new()
+                    .max_connections(source.max_connections)
+                    .acquire_timeout(acquire_timeout)
+                    .after_release(|conn, _meta| {
+                        Box::pin(async move {
+                            // A connection that cannot be reset is closed, not reused.
+                            Ok(conn.execute(sqlx::raw_sql(POSTGRES_RESET)).await.is_ok())
+                        })
+                    })
+                    .connect_with(options)
+                    .await
+                    .map_err(fail)?;
+                SourcePool::Postgres(pool)
+            }
+            Dialect::MySql => {
+                let options = MySqlConnectOptions::from_str(url).map_err(fail)?.disable_statement_logging();
+                let pool = MySqlPoolOptions::new()
+                    .max_connections(source.max_connections)
+                    .acquire_timeout(acquire_timeout)
+                    .after_release(|conn, _meta| {
+                        Box::pin(async move { Ok(conn.execute(sqlx::raw_sql(MYSQL_RESET)).await.is_ok()) })
+                    })
+                    .connect_with(options)
+                    .await
+                    .map_err(fail)?;
+                SourcePool::MySql(pool)
+            }
+        };
+        pool.ping().await.map_err(fail)?;
+        Ok(pool)
+    }
+
+    async fn ping(&self) -> Result<(), sqlx::Error> {
+        match self {
+            SourcePool::Sqlite(p) => p.execute("SELECT 1").await.map(|_| ()),
+            SourcePool::Postgres(p) => p.execute("SELECT 1").await.map(|_| ()),
+            SourcePool::MySql(p) => p.execute("SELECT 1").await.map(|_| ()),
+        }
+    }
+
+    pub async fn close(&self) {
+        match self {
+            SourcePool::Sqlite(p) => p.close().await,
+            SourcePool::Postgres(p) => p.close().await,
+            SourcePool::MySql(p) => p.close().await,
+        }
+    }
+}

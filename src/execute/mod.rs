@@ -1,0 +1,271 @@
+//! Execution of guarded SQL: one pool per source, one global bound on queries
+//! in flight, and every query inside a read-only transaction with a statement
+//! timeout (PostgreSQL `BEGIN READ ONLY` + `SET LOCAL statement_timeout`;
+//! MySQL `START TRANSACTION READ ONLY` + `max_execution_time`, MariaDB
+//! `max_statement_time`; SQLite a read-only connection plus a progress handler
+//! that interrupts the statement at its deadline). The transaction is always
+//! rolled back: nothing a query does can outlive it.
+//!
+//! Rows leave through [`stream`] as Arrow batches; [`types`] is the one table
+//! that maps database types to Arrow. Retrying is the caller's decision, made
+//! with [`ExecError::is_transient`] and [`retry_delay`], because a retry must
+//! also restart whatever consumes the batches.
+
+pub mod stream;
+pub mod types;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use arrow_array::RecordBatch;
+use sqlx::{Acquire, Connection, Executor as _};
+use tokio::sync::{OnceCell, Semaphore, mpsc};
+
+use crate::config::{ExecSettings, SourceSettings};
+use crate::db::{ConnectError, SourcePool};
+use crate::dialect::Dialect;
+use crate::guard::GuardedSql;
+use crate::secret::redact;
+use stream::{StreamError, StreamLimits, StreamSummary};
+
+/// Extra time the executor waits past the statement timeout before it gives
+/// up on a database that does not honour its own timeout.
+const TIMEOUT_GRACE: Duration = Duration::from_secs(5);
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExecError {
+    #[error(transparent)]
+    Connect(ConnectError),
+    #[error("statement timeout: the query ran longer than {timeout_ms} ms and was cancelled")]
+    Timeout { timeout_ms: u64 },
+    #[error("{0}")]
+    Stream(#[from] StreamError),
+}
+
+impl ExecError {
+    /// True when running the same query again may succeed (connection reset,
+    /// pool timeout, serialization failure). Timeouts are not transient: the
+    /// same query would time out again.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            ExecError::Timeout { .. } => false,
+            ExecError::Connect(_) => true,
+            ExecError::Stream(e) => e.is_transient(),
+        }
+    }
+
+    /// The message for a manifest or a log line, with secrets removed.
+    pub fn public_message(&self) -> String {
+        redact(&self.to_string())
+    }
+}
+
+/// Delay before retry `attempt` (0-based): exponential from 100 ms, capped at
+/// 5 s, with full jitter so that many workers do not retry in step.
+pub fn retry_delay(attempt: u32) -> Duration {
+    let ceiling_ms = (100u64 << attempt.min(6)).min(5_000);
+    Duration::from_millis(fastrand::u64(ceiling_ms / 2..=ceiling_ms))
+}
+
+/// How a MySQL-protocol server spells its statement timeout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MySqlFlavor {
+    /// MariaDB: `max_statement_time`, in seconds.
+    MariaDb,
+    /// MySQL: `max_execution_time`, in milliseconds.
+    MySql,
+}
+
+/// A source's pool once connected, with what the executor learned about it.
+struct Connected {
+    pool: SourcePool,
+    mysql_flavor: MySqlFlavor,
+}
+
+/// A configured source and, after first use, its connection pool.
+struct SourceSlot {
+    settings: SourceSettings,
+    connected: OnceCell<Connected>,
+}
+
+/// Runs guarded queries against the configured sources under one global bound.
+/// Pools are opened lazily, on a source's first use; a failed connection is
+/// not remembered, so the next use tries again.
+pub struct Executor {
+    sources: BTreeMap<String, SourceSlot>,
+    in_flight: Arc<Semaphore>,
+    settings: ExecSettings,
+}
+
+impl Executor {
+    pub fn new(sources: &BTreeMap<String, SourceSettings>, settings: ExecSettings) -> Self {
+        Executor {
+            sources: sources
+                .iter()
+                .map(|(name, s)| (name.clone(), SourceSlot { settings: s.clone(), connected: OnceCell::new() }))
+                .collect(),
+            in_flight: Arc::new(Semaphore::new(settings.max_concurrency)),
+            settings,
+        }
+    }
+
+    /// The pool of `source`, connecting on first use.
+    pub async fn pool(&self, source: &str) -> Result<&SourcePool, ConnectError> {
+        Ok(&self.connect(source).await?.pool)
+    }
+
+    async fn connect(&self, source: &str) -> Result<&Connected, ConnectError> {
+        let slot = self.sources.get(source).ok_or_else(|| ConnectError {
+            source_name: source.to_string(),
+            message: "the source is not configured".into(),
+        })?;
+        slot.connected
+            .get_or_try_init(|| async {
+                let pool = SourcePool::connect(&slot.settings).await?;
+                let mysql_flavor = match &pool {
+                    SourcePool::MySql(p) => {
+                        let version: String = sqlx::query_scalar("SELECT VERSION()").fetch_one(p).await.map_err(|e| {
+                            ConnectError { source_name: source.to_string(), message: redact(&e.to_string()) }
+                        })?;
+                        if version.to_ascii_lowercase().contains("mariadb") { MySqlFlavor::MariaDb } else { MySqlFlavor::MySql }
+                    }
+                    _ => MySqlFlavor::MySql,
+                };
+                Ok(Connected { pool, mysql_flavor })
+            })
+            .await
+    }
+
+    pub fn settings(&self) -> &ExecSettings {
+        &self.settings
+    }
+
+    /// Runs one guarded query on `source`, sending its rows as Arrow batches to
+    /// `batches` (at least one batch, empty when there are no rows). Waits for
+    /// a global permit first, so at most `exec.max_concurrency` queries run at once.
+    pub async fn run(&self, source: &str, sql: &GuardedSql, batches: &mpsc::Sender<RecordBatch>) -> Result<StreamSummary, ExecError> {
+        let connected = self.connect(source).await.map_err(ExecError::Connect)?;
+        let pool = &connected.pool;
+        let _permit = self.in_flight.acquire().await.expect("the executor's semaphore is never closed");
+        let limits = StreamLimits { max_rows: self.settings.max_rows, batch_rows: self.settings.batch_rows };
+        let timeout_ms = self.settings.statement_timeout_ms;
+        let deadline = Duration::from_millis(timeout_ms) + TIMEOUT_GRACE;
+        let run = async {
+            match pool {
+                SourcePool::Postgres(p) => run_postgres(p, &sql.sql, timeout_ms, &limits, batches).await,
+                SourcePool::MySql(p) => {
+                    run_mysql(p, connected.mysql_flavor, &sql.sql, timeout_ms, &limits, batches).await
+                }
+                SourcePool::Sqlite(p) => run_sqlite(p, &sql.sql, timeout_ms, &limits, batches).await,
+            }
+        };
+        match tokio::time::timeout(deadline, run).await {
+            Ok(Ok(summary)) => Ok(summary),
+            Ok(Err(e)) if is_timeout(pool.dialect(), &e) => Err(ExecError::Timeout { timeout_ms }),
+            Ok(Err(e)) => Err(ExecError::Stream(e)),
+            Err(_) => Err(ExecError::Timeout { timeout_ms }),
+        }
+    }
+
+    pub async fn close(&self) {
+        for slot in self.sources.values() {
+            if let Some(connected) = slot.connected.get() {
+                connected.pool.close().await;
+            }
+        }
+    }
+}
+
+fn db(e: sqlx::Error) -> StreamError {
+    StreamError::Database(e)
+}
+
+async fn run_postgres(
+    pool: &sqlx::PgPool,
+    sql: &str,
+    timeout_ms: u64,
+    limits: &StreamLimits,
+    batches: &mpsc::Sender<RecordBatch>,
+) -> Result<StreamSummary, StreamError> {
+    let mut conn = pool.acquire().await.map_err(db)?;
+    let mut tx = conn.begin_with("BEGIN READ ONLY").await.map_err(db)?;
+    tx.execute(format!("SET LOCAL statement_timeout = {timeout_ms}").as_str()).await.map_err(db)?;
+    let summary = stream::stream_postgres(&mut tx, sql, limits, batches).await;
+    // Read-only: there is nothing to commit, and rolling back undoes any SET.
+    tx.rollback().await.map_err(db)?;
+    summary
+}
+
+async fn run_mysql(
+    pool: &sqlx::MySqlPool,
+    flavor: MySqlFlavor,
+    sql: &str,
+    timeout_ms: u64,
+    limits: &StreamLimits,
+    batches: &mpsc::Sender<RecordBatch>,
+) -> Result<StreamSummary, StreamError> {
+    let mut conn = pool.acquire().await.map_err(db)?;
+    let set_timeout = match flavor {
+        MySqlFlavor::MariaDb => format!("SET SESSION max_statement_time = {:.3}", timeout_ms as f64 / 1000.0),
+        MySqlFlavor::MySql => format!("SET SESSION max_execution_time = {timeout_ms}"),
+    };
+    conn.execute(set_timeout.as_str()).await.map_err(db)?;
+    let mut tx = conn.begin_with("START TRANSACTION READ ONLY").await.map_err(db)?;
+    let summary = stream::stream_mysql(&mut tx, sql, limits, batches).await;
+    tx.rollback().await.map_err(db)?;
+    summary
+}
+
+async fn run_sqlite(
+    pool: &sqlx::SqlitePool,
+    sql: &str,
+    timeout_ms: u64,
+    limits: &StreamLimits,
+    batches: &mpsc::Sender<RecordBatch>,
+) -> Result<StreamSummary, StreamError> {
+    let mut conn = pool.acquire().await.map_err(db)?;
+    let deadline = Instant::now() + Duration::from_millis(timeout_ms);
+    // Returning false from the progress handler interrupts the running statement.
+    conn.lock_handle().await.map_err(db)?.set_progress_handler(10_000, move || Instant::now() < deadline);
+    let summary = async {
+        let mut tx = conn.begin().await.map_err(db)?;
+        let summary = stream::stream_sqlite(tx.acquire().await.map_err(db)?, sql, limits, batches).await;
+        tx.rollback().await.map_err(db)?;
+        summary
+    }
+    .await;
+    conn.lock_handle().await.map_err(db)?.remove_progress_handler();
+    summary
+}
+
+/// Whether a failed query was cancelled by its statement timeout.
+fn is_timeout(dialect: Dialect, error: &StreamError) -> bool {
+    let StreamError::Database(sqlx::Error::Database(e)) = error else { return false };
+    let code = e.code().map(|c| c.into_owned()).unwrap_or_default();
+    match dialect {
+        // query_canceled
+        Dialect::Postgres => code == "57014",
+        // MariaDB ER_STATEMENT_TIMEOUT 1969, MySQL ER_QUERY_TIMEOUT 3024
+        Dialect::MySql => {
+            let number = e.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>().map(|m| m.number());
+            matches!(number, Some(1969 | 3024))
+        }
+        // SQLITE_INTERRUPT
+        Dialect::Sqlite => code == "9" || e.message().contains("interrupted"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_delays_grow_and_stay_bounded() {
+        for attempt in 0..20 {
+            let d = retry_delay(attempt);
+            let ceiling = (100u64 << attempt.min(6)).min(5_000);
+            assert!(d >= Duration::from_millis(ceiling / 2) && d <= Duration::from_millis(ceiling), "{attempt}: {d:?}");
+        }
+    }
+}

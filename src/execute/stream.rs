@@ -1,0 +1,656 @@
+//! Streams the rows of one guarded query into Arrow record batches.
+//!
+//! ```text
+//!  prepare (column metadata) -> fetch rows -> first batch: choose column types (types.rs)
+//!                                          -> decode each row into per-column Arrow builders
+//!                                          -> every batch_rows rows: RecordBatch -> channel -> Parquet writer
+//! ```
+//!
+//! Invariants:
+//! * Column types come from the result metadata, chosen once per result before
+//!   any value is decoded ([`super::types`]); each value then takes one typed
+//!   decoder straight into its column's builder. Only the first batch of rows is
+//!   held before decoding (SQLite and MySQL need its values to settle a type);
+//!   every later row is decoded as it arrives. Memory per query is therefore
+//!   bounded by `batch_rows`, whatever the total row count.
+//! * At least one batch is always sent (an empty batch carrying the schema when
+//!   there are no rows), so the sink can always write a file.
+//! * At most `max_rows` rows are read; `truncated` says whether another existed.
+//! * The caller owns the transaction and the statement timeout; this module only
+//!   runs the query, always as a prepared statement (binary values).
+//! * [`StreamError::is_transient`] is the one place that decides what may be retried.
+
+use std::pin::pin;
+use std::sync::Arc;
+
+use arrow_array::builder::{
+    ArrayBuilder, BinaryBuilder, BooleanBuilder, Date32Builder, Decimal128Builder, Float32Builder, Float64Builder,
+    Int16Builder, Int32Builder, Int64Builder, StringBuilder, Time64MicrosecondBuilder, TimestampMicrosecondBuilder,
+    UInt64Builder,
+};
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::{Field, Schema, SchemaRef};
+use futures_util::{Stream, TryStreamExt};
+use sqlx::mysql::{MySql, MySqlColumn, MySqlConnection, MySqlDatabaseError, MySqlRow};
+use sqlx::postgres::{PgColumn, PgConnection, PgRow, PgValueFormat};
+use sqlx::sqlite::{SqliteColumn, SqliteConnection, SqliteError, SqliteRow};
+use sqlx::{Column, Decode, Executor as _, Row, Statement, TypeInfo, ValueRef};
+use tokio::sync::mpsc::Sender;
+
+use super::types::{ArrowType, Cell, MySqlType, PgType, SqliteType};
+
+/// How much of a result to read, and in what batch size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreamLimits {
+    /// Rows read at most; the result is `truncated` when more existed.
+    pub max_rows: u64,
+    /// Rows per Arrow batch (a value of 0 is treated as 1).
+    pub batch_rows: usize,
+}
+
+/// What a finished stream produced.
+#[derive(Debug, Clone)]
+pub struct StreamSummary {
+    pub rows: u64,
+    pub truncated: bool,
+    pub schema: SchemaRef,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StreamError {
+    /// The query failed in the database or on the connection.
+    #[error("{0}")]
+    Database(#[from] sqlx::Error),
+    /// A column's type has no Arrow mapping, or one of its values does not fit the column's Arrow type.
+    #[error("column '{column}': {message}")]
+    Unsupported { column: String, message: String },
+    /// The batch receiver was dropped (the sink stopped early).
+    #[error("the Parquet writer stopped accepting batches before the query finished")]
+    SinkClosed,
+}
+
+impl StreamError {
+    /// True when running the same query again may succeed: I/O errors (connection
+    /// reset or closed), pool timeouts, PostgreSQL serialization failure (40001),
+    /// deadlock (40P01), connection exceptions (class 08) and admin shutdown
+    /// (57P01), MySQL deadlock (1213) and lock wait timeout (1205), SQLite busy
+    /// or locked (primary codes 5 and 6). Statement timeouts are not transient:
+    /// the same query would time out again.
+    pub fn is_transient(&self) -> bool {
+        let StreamError::Database(error) = self else { return false };
+        match error {
+            sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut => true,
+            sqlx::Error::Database(db) => {
+                let code = db.code().unwrap_or_default();
+                if let Some(mysql) = db.try_downcast_ref::<MySqlDatabaseError>() {
+                    matches!(mysql.number(), 1205 | 1213)
+                } else if db.try_downcast_ref::<SqliteError>().is_some() {
+                    // Extended result codes carry the primary code in their low byte.
+                    code.parse::<i32>().is_ok_and(|c| matches!(c & 0xff, 5 | 6))
+                } else {
+                    matches!(&*code, "40001" | "40P01" | "57P01") || code.starts_with("08")
+                }
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Streams a PostgreSQL query. `numeric(p,s)` columns that come straight from a
+/// table get their precision and scale from one `pg_attribute` lookup.
+pub async fn stream_postgres(
+    conn: &mut PgConnection,
+    sql: &str,
+    limits: &StreamLimits,
+    tx: &Sender<RecordBatch>,
+) -> Result<StreamSummary, StreamError> {
+    let statement = (&mut *conn).prepare(sql).await?;
+    let typmods = numeric_typmods(conn, statement.columns()).await?;
+    let columns = statement
+        .columns()
+        .iter()
+        .zip(typmods)
+        .map(|(column, typmod)| named(column, PgType::of(column.type_info(), typmod)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let rows = sqlx::query(sql).fetch(&mut *conn);
+    drive(rows, limits, tx, |_| Ok(columns)).await
+}
+
+/// Streams a MySQL or MariaDB query.
+pub async fn stream_mysql(
+    conn: &mut MySqlConnection,
+    sql: &str,
+    limits: &StreamLimits,
+    tx: &Sender<RecordBatch>,
+) -> Result<StreamSummary, StreamError> {
+    let prepared: Vec<MySqlColumn> = (&mut *conn).prepare(sql).await?.columns().to_vec();
+    let rows = sqlx::query(sql).fetch(&mut *conn);
+    drive(rows, limits, tx, |first: &[MySqlRow]| {
+        // The rows' own metadata (from the execution) when there are rows.
+        let columns = first.first().map_or(prepared.as_slice(), |row| row.columns());
+        columns
+            .iter()
+            .enumerate()
+            .map(|(index, column)| {
+                let values = first.iter().filter_map(move |row| mysql_raw(row, index).ok().flatten());
+                named(column, MySqlType::of(column.type_info(), values))
+            })
+            .collect()
+    })
+    .await
+}
+
+/// Streams a SQLite query. Expression columns are typed from the first batch.
+pub async fn stream_sqlite(
+    conn: &mut SqliteConnection,
+    sql: &str,
+    limits: &StreamLimits,
+    tx: &Sender<RecordBatch>,
+) -> Result<StreamSummary, StreamError> {
+    let prepared: Vec<SqliteColumn> = (&mut *conn).prepare(sql).await?.columns().to_vec();
+    let rows = sqlx::query(sql).fetch(&mut *conn);
+    drive(rows, limits, tx, |first: &[SqliteRow]| {
+        let columns = first.first().map_or(prepared.as_slice(), |row| row.columns());
+        columns
+            .iter()
+            .enumerate()
+            .map(|(index, column)| {
+                let values = first.iter().filter_map(move |row| row.try_get_raw(index).ok());
+                named(column, Ok(SqliteType::of(column.type_info(), values)))
+            })
+            .collect()
+    })
+    .await
+}
+
+/// A column's name with its type from the table, or the table's refusal naming the column.
+fn named<C: Column, T>(column: &C, ty: Result<T, String>) -> Result<(String, T), StreamError> {
+    match ty {
+        Ok(ty) => Ok((column.name().to_string(), ty)),
+        Err(message) => Err(StreamError::Unsupported { column: column.name().to_string(), message }),
+    }
+}
+
+/// The `atttypmod` of every column that is a table's `numeric` column, in column order.
+async fn numeric_typmods(conn: &mut PgConnection, columns: &[PgColumn]) -> Result<Vec<Option<i32>>, sqlx::Error> {
+    let origin = |column: &PgColumn| -> Option<(i64, i16)> {
+        if column.type_info().name() != "NUMERIC" {
+            return None;
+        }
+        Some((i64::from(column.relation_id()?.0), column.relation_attribute_no()?))
+    };
+    let (relations, attributes): (Vec<i64>, Vec<i16>) = columns.iter().filter_map(origin).unzip();
+    if relations.is_empty() {
+        return Ok(vec![None; columns.len()]);
+    }
+    let found: Vec<(i64, i16, i32)> = sqlx::query_as(
+        "SELECT a.attrelid::int8, a.attnum, a.atttypmod \
+         FROM pg_catalog.pg_attribute a \
+         JOIN unnest($1::int8[], $2::int2[]) AS wanted(rel, att) ON a.attrelid = wanted.rel::oid AND a.attnum = wanted.att",
+    )
+    .bind(relations)
+    .bind(attributes)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(columns
+        .iter()
+        .map(|column| {
+            let (relation, attribute) = origin(column)?;
+            found.iter().find(|(r, a, _)| *r == relation && *a == attribute).map(|(_, _, typmod)| *typmod)
+        })
+        .collect())
+}
+
+/// The raw binary-protocol bytes of a MySQL value, `None` for NULL.
+fn mysql_raw(row: &MySqlRow, index: usize) -> Result<Option<&[u8]>, String> {
+    let value = row.try_get_raw(index).map_err(|e| e.to_string())?;
+    if value.is_null() {
+        return Ok(None);
+    }
+    <&[u8] as Decode<MySql>>::decode(value).map(Some).map_err(|e| e.to_string())
+}
+
+/// Reads one column's value from a row of its dialect as a [`Cell`].
+trait ReadCell<R>: Copy {
+    fn arrow(self) -> ArrowType;
+    fn read<'r>(self, row: &'r R, index: usize, scratch: &'r mut String) -> Result<Cell<'r>, String>;
+}
+
+impl ReadCell<PgRow> for PgType {
+    fn arrow(self) -> ArrowType {
+        PgType::arrow(self)
+    }
+
+    fn read<'r>(self, row: &'r PgRow, index: usize, scratch: &'r mut String) -> Result<Cell<'r>, String> {
+        let value = row.try_get_raw(index).map_err(|e| e.to_string())?;
+        if value.is_null() {
+            return Ok(Cell::Null);
+        }
+        if value.format() != PgValueFormat::Binary {
+            return Err("value arrived in text format; only prepared queries are supported".into());
+        }
+        self.decode(value.as_bytes().map_err(|e| e.to_string())?, scratch)
+    }
+}
+
+impl ReadCell<MySqlRow> for MySqlType {
+    fn arrow(self) -> ArrowType {
+        MySqlType::arrow(self)
+    }
+
+    fn read<'r>(self, row: &'r MySqlRow, index: usize, _scratch: &'r mut String) -> Result<Cell<'r>, String> {
+        match mysql_raw(row, index)? {
+            Some(raw) => self.decode(raw),
+            None => Ok(Cell::Null),
+        }
+    }
+}
+
+impl ReadCell<SqliteRow> for SqliteType {
+    fn arrow(self) -> ArrowType {
+        SqliteType::arrow(self)
+    }
+
+    fn read<'r>(self, row: &'r SqliteRow, index: usize, scratch: &'r mut String) -> Result<Cell<'r>, String> {
+        self.decode(row.try_get_raw(index).map_err(|e| e.to_string())?, scratch)
+    }
+}
+
+/// The common loop: buffer the first batch, let `plan` choose the column types
+/// from it (and the metadata it closes over), then decode every row into
+/// builders and send a batch every `batch_rows` rows.
+async fn drive<R, T, S, P>(
+    rows: S,
+    limits: &StreamLimits,
+    tx: &Sender<RecordBatch>,
+    plan: P,
+) -> Result<StreamSummary, StreamError>
+where
+    S: Stream<Item = Result<R, sqlx::Error>>,
+    T: ReadCell<R>,
+    P: FnOnce(&[R]) -> Result<Vec<(String, T)>, StreamError>,
+{
+    let batch_rows = limits.batch_rows.max(1);
+    let first_target = usize::try_from(limits.max_rows).unwrap_or(usize::MAX).min(batch_rows);
+    let mut rows = pin!(rows);
+
+    let mut first = Vec::with_capacity(first_target);
+    let mut exhausted = false;
+    while first.len() < first_target {
+        match rows.try_next().await? {
+            Some(row) => first.push(row),
+            None => {
+                exhausted = true;
+                break;
+            }
+        }
+    }
+
+    let mut batch = BatchBuilder::new(plan(&first)?, batch_rows)?;
+    for row in &first {
+        batch.append(row)?;
+    }
+    drop(first);
+    let mut count = batch.rows as u64;
+    let mut sent_any = false;
+
+    while !exhausted && count < limits.max_rows {
+        if batch.rows >= batch_rows {
+            send(tx, batch.finish()?).await?;
+            sent_any = true;
+        }
+        match rows.try_next().await? {
+            Some(row) => {
+                batch.append(&row)?;
+                count += 1;
+            }
+            None => exhausted = true,
+        }
+    }
+    let truncated = !exhausted && rows.try_next().await?.is_some();
+    if batch.rows > 0 || !sent_any {
+        send(tx, batch.finish()?).await?;
+    }
+    Ok(StreamSummary { rows: count, truncated, schema: batch.schema })
+}
+
+async fn send(tx: &Sender<RecordBatch>, batch: RecordBatch) -> Result<(), StreamError> {
+    tx.send(batch).await.map_err(|_| StreamError::SinkClosed)
+}
+
+/// One output column: how its values are read, and the builder they fill.
+struct OutputColumn<T> {
+    name: String,
+    source: T,
+    builder: ColumnBuilder,
+    /// Reused text buffer for values that must be formatted (UUIDs, ...).
+    scratch: String,
+}
+
+/// The batch being built: one builder per column.
+struct BatchBuilder<T> {
+    schema: SchemaRef,
+    columns: Vec<OutputColumn<T>>,
+    rows: usize,
+}
+
+impl<T> BatchBuilder<T> {
+    fn new<R>(columns: Vec<(String, T)>, capacity: usize) -> Result<Self, StreamError>
+    where
+        T: ReadCell<R>,
+    {
+        if columns.is_empty() {
+            return Err(StreamError::Unsupported {
+                column: String::new(),
+                message: "the query returns no columns; a Parquet file needs at least one".into(),
+            });
+        }
+        let fields: Vec<Field> =
+            columns.iter().map(|(name, source)| Field::new(name, source.arrow().data_type(), true)).collect();
+        let columns = columns
+            .into_iter()
+            .map(|(name, source)| OutputColumn {
+                builder: ColumnBuilder::new(source.arrow(), capacity),
+                name,
+                source,
+                scratch: String::new(),
+            })
+            .collect();
+        Ok(BatchBuilder { schema: Arc::new(Schema::new(fields)), columns, rows: 0 })
+    }
+
+    fn append<R>(&mut self, row: &R) -> Result<(), StreamError>
+    where
+        T: ReadCell<R>,
+    {
+        for (index, column) in self.columns.iter_mut().enumerate() {
+            let appended = match column.source.read(row, index, &mut column.scratch) {
+                Ok(cell) => column.builder.append(cell),
+                Err(message) => Err(message),
+            };
+            appended.map_err(|message| StreamError::Unsupported { column: column.name.clone(), message })?;
+        }
+        self.rows += 1;
+        Ok(())
+    }
+
+    /// The rows appended so far as a batch; the builders start over empty.
+    fn finish(&mut self) -> Result<RecordBatch, StreamError> {
+        let arrays: Vec<ArrayRef> = self.columns.iter_mut().map(|c| c.builder.finish()).collect();
+        self.rows = 0;
+        RecordBatch::try_new(self.schema.clone(), arrays).map_err(|e| StreamError::Unsupported {
+            column: String::new(),
+            message: format!("cannot assemble a record batch: {e}"),
+        })
+    }
+}
+
+/// Runs `$body` with `$b` bound to whichever builder `$builder` holds.
+macro_rules! each_builder {
+    ($builder:expr, $b:ident => $body:expr) => {
+        match $builder {
+            ColumnBuilder::Boolean($b) => $body,
+            ColumnBuilder::Int16($b) => $body,
+            ColumnBuilder::Int32($b) => $body,
+            ColumnBuilder::Int64($b) => $body,
+            ColumnBuilder::UInt64($b) => $body,
+            ColumnBuilder::Float32($b) => $body,
+            ColumnBuilder::Float64($b) => $body,
+            ColumnBuilder::Decimal128($b) => $body,
+            ColumnBuilder::Utf8($b) => $body,
+            ColumnBuilder::Binary($b) => $body,
+            ColumnBuilder::Date32($b) => $body,
+            ColumnBuilder::Time64($b) => $body,
+            ColumnBuilder::Timestamp($b) => $body,
+        }
+    };
+}
+
+/// An Arrow builder for each [`ArrowType`].
+enum ColumnBuilder {
+    Boolean(BooleanBuilder),
+    Int16(Int16Builder),
+    Int32(Int32Builder),
+    Int64(Int64Builder),
+    UInt64(UInt64Builder),
+    Float32(Float32Builder),
+    Float64(Float64Builder),
+    Decimal128(Decimal128Builder),
+    Utf8(StringBuilder),
+    Binary(BinaryBuilder),
+    Date32(Date32Builder),
+    Time64(Time64MicrosecondBuilder),
+    Timestamp(TimestampMicrosecondBuilder),
+}
+
+impl ColumnBuilder {
+    fn new(ty: ArrowType, capacity: usize) -> ColumnBuilder {
+        match ty {
+            ArrowType::Boolean => ColumnBuilder::Boolean(BooleanBuilder::with_capacity(capacity)),
+            ArrowType::Int16 => ColumnBuilder::Int16(Int16Builder::with_capacity(capacity)),
+            ArrowType::Int32 => ColumnBuilder::Int32(Int32Builder::with_capacity(capacity)),
+            ArrowType::Int64 => ColumnBuilder::Int64(Int64Builder::with_capacity(capacity)),
+            ArrowType::UInt64 => ColumnBuilder::UInt64(UInt64Builder::with_capacity(capacity)),
+            ArrowType::Float32 => ColumnBuilder::Float32(Float32Builder::with_capacity(capacity)),
+            ArrowType::Float64 => ColumnBuilder::Float64(Float64Builder::with_capacity(capacity)),
+            // The data type carries precision and scale; the type table only produces valid ones.
+            ty @ ArrowType::Decimal128 { .. } => {
+                ColumnBuilder::Decimal128(Decimal128Builder::with_capacity(capacity).with_data_type(ty.data_type()))
+            }
+            ArrowType::Utf8 => ColumnBuilder::Utf8(StringBuilder::with_capacity(capacity, capacity * 8)),
+            ArrowType::Binary => ColumnBuilder::Binary(BinaryBuilder::with_capacity(capacity, capacity * 8)),
+            ArrowType::Date32 => ColumnBuilder::Date32(Date32Builder::with_capacity(capacity)),
+            ArrowType::Time64 => ColumnBuilder::Time64(Time64MicrosecondBuilder::with_capacity(capacity)),
+            ty @ (ArrowType::Timestamp | ArrowType::TimestampUtc) => ColumnBuilder::Timestamp(
+                TimestampMicrosecondBuilder::with_capacity(capacity).with_data_type(ty.data_type()),
+            ),
+        }
+    }
+
+    #[inline]
+    fn append(&mut self, cell: Cell<'_>) -> Result<(), String> {
+        match (self, cell) {
+            (ColumnBuilder::Boolean(b), Cell::Boolean(v)) => b.append_value(v),
+            (ColumnBuilder::Int16(b), Cell::Int16(v)) => b.append_value(v),
+            (ColumnBuilder::Int32(b), Cell::Int32(v)) => b.append_value(v),
+            (ColumnBuilder::Int64(b), Cell::Int64(v)) => b.append_value(v),
+            (ColumnBuilder::UInt64(b), Cell::UInt64(v)) => b.append_value(v),
+            (ColumnBuilder::Float32(b), Cell::Float32(v)) => b.append_value(v),
+            (ColumnBuilder::Float64(b), Cell::Float64(v)) => b.append_value(v),
+            (ColumnBuilder::Decimal128(b), Cell::Decimal128(v)) => b.append_value(v),
+            (ColumnBuilder::Utf8(b), Cell::Utf8(v)) => b.append_value(v),
+            (ColumnBuilder::Binary(b), Cell::Binary(v)) => b.append_value(v),
+            (ColumnBuilder::Date32(b), Cell::Date32(v)) => b.append_value(v),
+            (ColumnBuilder::Time64(b), Cell::Time64(v)) => b.append_value(v),
+            (ColumnBuilder::Timestamp(b), Cell::Timestamp(v)) => b.append_value(v),
+            (builder, Cell::Null) => each_builder!(builder, b => b.append_null()),
+            (_, cell) => return Err(format!("internal error: decoded {cell:?} for a column of another type")),
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) -> ArrayRef {
+        each_builder!(self, b => ArrayBuilder::finish(b))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use arrow_array::Array;
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::{Float64Type, Int64Type, TimestampMicrosecondType};
+    use arrow_schema::{DataType, TimeUnit};
+    use sqlx::{Connection, SqliteConnection};
+    use tokio::sync::mpsc;
+
+    use super::*;
+
+    async fn sqlite() -> SqliteConnection {
+        SqliteConnection::connect("sqlite::memory:").await.unwrap()
+    }
+
+    /// Runs `sql` and returns the summary and every batch sent.
+    async fn run(
+        conn: &mut SqliteConnection,
+        sql: &str,
+        max_rows: u64,
+        batch_rows: usize,
+    ) -> (Result<StreamSummary, StreamError>, Vec<RecordBatch>) {
+        let (tx, mut rx) = mpsc::channel(1024);
+        let summary = stream_sqlite(conn, sql, &StreamLimits { max_rows, batch_rows }, &tx).await;
+        drop(tx);
+        let mut batches = Vec::new();
+        while let Some(batch) = rx.recv().await {
+            batches.push(batch);
+        }
+        (summary, batches)
+    }
+
+    fn types(schema: &Schema) -> Vec<DataType> {
+        schema.fields().iter().map(|f| f.data_type().clone()).collect()
+    }
+
+    #[tokio::test]
+    async fn sqlite_expression_columns_are_inferred_over_the_whole_first_batch() {
+        let mut conn = sqlite().await;
+        // The mixed column is an integer in the first row and text in the last:
+        // only looking at the whole batch gets it right.
+        let sql = "SELECT column1 AS ints, column2 AS nums, column3 AS mixed, column4 AS txt, column5 AS blobs, column6 AS empty \
+                   FROM (VALUES (1, 1, 1, 'a', x'00ff', NULL), (NULL, 2.5, NULL, NULL, NULL, NULL), (3, 3, 'three', 'c', x'01', NULL))";
+        let (summary, batches) = run(&mut conn, sql, 100, 10).await;
+        let summary = summary.unwrap();
+        assert_eq!((summary.rows, summary.truncated, batches.len()), (3, false, 1));
+        assert_eq!(
+            types(&summary.schema),
+            [DataType::Int64, DataType::Float64, DataType::Utf8, DataType::Utf8, DataType::Binary, DataType::Utf8]
+        );
+        let batch = &batches[0];
+        assert_eq!(batch.column(0).as_primitive::<Int64Type>().iter().collect::<Vec<_>>(), [Some(1), None, Some(3)]);
+        assert_eq!(batch.column(1).as_primitive::<Float64Type>().values().to_vec(), [1.0, 2.5, 3.0]);
+        assert_eq!(batch.column(2).as_string::<i32>().iter().collect::<Vec<_>>(), [Some("1"), None, Some("three")]);
+        assert_eq!(batch.column(4).as_binary::<i32>().value(0), [0x00, 0xff]);
+        assert_eq!(batch.column(5).null_count(), 3);
+    }
+
+    #[tokio::test]
+    async fn a_later_value_that_contradicts_the_first_batch_names_the_column() {
+        let mut conn = sqlite().await;
+        let sql = "SELECT column1 AS amount FROM (VALUES (1), (2), ('n/a'))";
+        let (summary, _) = run(&mut conn, sql, 100, 2).await;
+        match summary {
+            Err(StreamError::Unsupported { column, message }) => {
+                assert_eq!(column, "amount");
+                assert!(message.contains("Text") && message.contains("first batch"), "{message}");
+            }
+            other => panic!("expected an Unsupported error, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn declared_types_hold_when_the_first_batch_agrees() {
+        let mut conn = sqlite().await;
+        conn.execute(
+            "CREATE TABLE t (id INTEGER, name TEXT, amount REAL, at DATETIME, price DECIMAL(10,2), flag BOOLEAN, day DATE, note DATETIME);
+             INSERT INTO t VALUES (1, 'a', 2, '2024-02-29 13:14:15.5', 12, 1, '2024-02-29', 'soon'),
+                                  (2, NULL, NULL, NULL, 3.25, 0, NULL, NULL);",
+        )
+        .await
+        .unwrap();
+        let (summary, batches) = run(&mut conn, "SELECT * FROM t", 100, 10).await;
+        let summary = summary.unwrap();
+        let micros = TimeUnit::Microsecond;
+        assert_eq!(
+            types(&summary.schema),
+            [
+                DataType::Int64,
+                DataType::Utf8,
+                DataType::Float64,
+                DataType::Timestamp(micros, None),
+                DataType::Float64, // NUMERIC affinity: inferred from 12 and 3.25
+                DataType::Boolean,
+                DataType::Date32,
+                DataType::Utf8, // declared DATETIME, but 'soon' is no datetime
+            ]
+        );
+        let at = batches[0].column(3).as_primitive::<TimestampMicrosecondType>();
+        assert_eq!(at.value(0), 1_709_212_455_500_000);
+        assert!(at.is_null(1));
+    }
+
+    #[tokio::test]
+    async fn zero_rows_still_send_one_empty_batch_with_the_schema() {
+        let mut conn = sqlite().await;
+        conn.execute("CREATE TABLE t (id INTEGER, name TEXT, at DATETIME)").await.unwrap();
+        let (summary, batches) = run(&mut conn, "SELECT id, name, at, id + 1 AS next FROM t", 100, 10).await;
+        let summary = summary.unwrap();
+        assert_eq!((summary.rows, summary.truncated, batches.len()), (0, false, 1));
+        assert_eq!(batches[0].num_rows(), 0);
+        assert_eq!(batches[0].schema(), summary.schema);
+        let micros = TimeUnit::Microsecond;
+        assert_eq!(
+            types(&summary.schema),
+            [DataType::Int64, DataType::Utf8, DataType::Timestamp(micros, None), DataType::Utf8]
+        );
+    }
+
+    #[tokio::test]
+    async fn max_rows_truncates_and_batches_are_bounded() {
+        let mut conn = sqlite().await;
+        let sql = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10) SELECT i FROM n";
+        let sizes = |batches: &[RecordBatch]| batches.iter().map(RecordBatch::num_rows).collect::<Vec<_>>();
+
+        let (summary, batches) = run(&mut conn, sql, 5, 2).await;
+        let summary = summary.unwrap();
+        assert_eq!((summary.rows, summary.truncated), (5, true));
+        assert_eq!(sizes(&batches), [2, 2, 1]);
+
+        let (summary, batches) = run(&mut conn, sql, 10, 4).await;
+        let summary = summary.unwrap();
+        assert_eq!((summary.rows, summary.truncated), (10, false), "exactly max_rows rows is not truncated");
+        assert_eq!(sizes(&batches), [4, 4, 2]);
+
+        let (summary, batches) = run(&mut conn, sql, 0, 4).await;
+        let summary = summary.unwrap();
+        assert_eq!((summary.rows, summary.truncated), (0, true));
+        assert_eq!(sizes(&batches), [0]);
+    }
+
+    #[tokio::test]
+    async fn a_closed_sink_stops_the_stream() {
+        let mut conn = sqlite().await;
+        let (tx, rx) = mpsc::channel(1);
+        drop(rx);
+        let limits = StreamLimits { max_rows: 10, batch_rows: 10 };
+        let result = stream_sqlite(&mut conn, "SELECT 1 AS one", &limits, &tx).await;
+        assert!(matches!(result, Err(StreamError::SinkClosed)), "{result:?}");
+    }
+
+    #[tokio::test]
+    async fn database_errors_are_reported_and_classified() {
+        let mut conn = sqlite().await;
+        let (result, _) = run(&mut conn, "SELECT * FROM no_such_table", 10, 10).await;
+        let error = result.unwrap_err();
+        assert!(matches!(error, StreamError::Database(_)) && !error.is_transient(), "{error:?}");
+        assert!(StreamError::Database(sqlx::Error::PoolTimedOut).is_transient());
+        assert!(StreamError::Database(sqlx::Error::Io(std::io::ErrorKind::ConnectionReset.into())).is_transient());
+        assert!(!StreamError::SinkClosed.is_transient());
+    }
+
+    #[tokio::test]
+    async fn a_busy_sqlite_database_is_transient() {
+        use sqlx::sqlite::SqliteConnectOptions;
+        let dir = tempfile::tempdir().unwrap();
+        let options = SqliteConnectOptions::new()
+            .filename(dir.path().join("busy.db"))
+            .create_if_missing(true)
+            .journal_mode(sqlx::sqlite::SqliteJournalMode::Delete)
+            .busy_timeout(std::time::Duration::ZERO);
+        let mut writer = SqliteConnection::connect_with(&options).await.unwrap();
+        writer.execute("CREATE TABLE t (id INTEGER)").await.unwrap();
+        let mut reader = SqliteConnection::connect_with(&options).await.unwrap();
+        writer.execute("BEGIN EXCLUSIVE; INSERT INTO t VALUES (1);").await.unwrap();
+        let (result, _) = run(&mut reader, "SELECT id FROM t", 10, 10).await;
+        let error = result.unwrap_err();
+        assert!(error.is_transient(), "{error:?}");
+    }
+}

@@ -1,0 +1,16 @@
+//! The SQL guard: one read-only query in, the SQL to execute out.
+//!
+//! [`ReadOnlyGuard::check`] parses in the source's dialect, accepts exactly
+//! one query (SELECT, WITH ... SELECT, VALUES, set operations) that writes,
+//! locks and calls nothing dangerous, and returns it re-rendered from its
+//! parse tree. `read_only.rs` describes the steps and their invariants.
+//! A guard miss still cannot write: the executor runs every query in a
+//! read-only transaction.
+
+mod functions;
+mod lexical;
+mod read_only;
+mod relations;
+mod tree;
+
+pub use read_only::{GuardError, GuardedSql, ReadOnlyGuard};

@@ -1,0 +1,40 @@
+//! # sqlsynth
+//!
+//! sqlsynth turns batches of natural-language questions about SQL databases
+//! into SQL, runs that SQL safely, and writes every answer as a Parquet file
+//! plus a manifest. Data flows one way:
+//!
+//! ```text
+//!  job source            plan               synthesize              guard            execute              sink
+//!  (queue | file | cron) group by source    offline fast path       parse, allow     bounded pool,        Arrow batches ->
+//!  -> Job                load schema once   -> cache -> LLM         read-only only   read-only tx,        Parquet (tmp+rename)
+//!                        per group          (one prompt per group)  + row cap        timeout, retry       -> manifest -> ack
+//! ```
+//!
+//! * [`job`] validates what arrives: ids become file names, so they are checked
+//!   before anything else happens; a job can only name configured sources.
+//! * [`plan`] groups questions by source and loads each schema once.
+//! * [`synth`] proposes SQL; the offline synthesizer abstains rather than guess.
+//! * [`guard`] treats that SQL as untrusted input: one read-only query, parsed
+//!   in the source's own dialect, functions checked against an allowlist.
+//! * [`execute`] runs it in a read-only transaction with a statement timeout and
+//!   a row cap, under one global bound on queries in flight.
+//! * [`sink`] streams Arrow batches into Parquet through a temporary file,
+//!   fsync and rename; the manifest is written last, so its presence means done.
+//! * [`pipeline`] wires the stages together; it is the only module that knows them all.
+//!
+//! Re-running a finished job does nothing; a job interrupted halfway resumes
+//! and skips the questions whose Parquet file already exists.
+
+pub mod config;
+pub mod db;
+pub mod dialect;
+pub mod execute;
+pub mod guard;
+pub mod job;
+pub mod logging;
+pub mod pipeline;
+pub mod plan;
+pub mod secret;
+pub mod sink;
+pub mod synth;

@@ -1,0 +1,259 @@
+//! The `sqlsynth` command line: the edge where raw arguments and configuration
+//! are validated once, errors are printed with their whole chain (secrets
+//! removed), and outcomes become exit codes: 0 all questions ok, 1 the job ran
+//! but some questions failed or were unanswered, 2 bad input or configuration.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use sqlsynth::config::{LogFormat, Settings};
+use sqlsynth::guard::ReadOnlyGuard;
+use sqlsynth::job::Job;
+use sqlsynth::pipeline::{JobOutcome, Pipeline};
+use sqlsynth::plan::schema::DatabaseSchema;
+use sqlsynth::secret::redact;
+use sqlsynth::sink::manifest::{Manifest, Status};
+use sqlsynth::synth::offline::OfflineSynthesizer;
+
+#[derive(Debug, Parser)]
+#[command(name = "sqlsynth", version, about = "Natural-language questions to SQL to Parquet, safely.")]
+struct Cli {
+    /// Configuration file (else $SQLSYNTH_CONFIG, else ./sqlsynth.toml, else the embedded demo default).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Log format on stderr.
+    #[arg(long, global = true, value_name = "text|json")]
+    log_format: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Process one job file locally (no broker needed).
+    Run {
+        /// The job file (JSON, see README "Job format").
+        job: PathBuf,
+        /// Output root; the job writes into OUT/<job_id>/ (default: output.root).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+    /// Print the SQL for a question and a preview of its answer.
+    Ask {
+        question: String,
+        #[arg(long, value_name = "NAME")]
+        source: String,
+        /// Rows to preview.
+        #[arg(long, default_value_t = 20)]
+        rows: u64,
+    },
+    /// Print a source's introspected schema.
+    Schema {
+        #[arg(long, value_name = "NAME")]
+        source: String,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// An error that means "bad input or configuration" (exit code 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct BadInput(String);
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            let chain: Vec<String> = error.chain().map(|e| e.to_string()).collect();
+            eprintln!("error: {}", redact(&chain.join(": ")));
+            if error.chain().any(|e| e.is::<BadInput>()) { ExitCode::from(2) } else { ExitCode::from(1) }
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let settings = Settings::load(cli.config.as_deref()).map_err(|e| BadInput(e.to_string()))?;
+    let log_format = match cli.log_format.as_deref() {
+        Some(value) => LogFormat::parse(value).ok_or_else(|| BadInput(format!("--log-format: `{value}` is not text or json")))?,
+        None => settings.log_format.unwrap_or(LogFormat::Text),
+    };
+    let interactive = std::io::stderr().is_terminal() && log_format == LogFormat::Text;
+    // On a terminal the progress bar tells the story; logs stay for warnings.
+    sqlsynth::logging::init(log_format, if interactive { "warn" } else { "info" });
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Run { job, out } => run_job_file(settings, &job, out, interactive).await,
+            Command::Ask { question, source, rows } => ask(settings, &question, &source, rows).await,
+            Command::Schema { source, json } => schema(settings, &source, json).await,
+        }
+    })
+}
+
+async fn run_job_file(settings: Settings, path: &Path, out: Option<PathBuf>, interactive: bool) -> anyhow::Result<ExitCode> {
+    let bytes = std::fs::read(path).map_err(|e| BadInput(format!("cannot read job file {}: {e}", path.display())))?;
+    let job = Job::parse(&bytes, |s| settings.source(s).is_some())
+        .map_err(|e| BadInput(format!("job file {}: {e}", path.display())))?;
+    let out_root = out.unwrap_or_else(|| settings.output.root.clone());
+    let pipeline = Pipeline::new(Arc::new(settings));
+    let progress = progress_bar(job.questions.len() as u64, interactive);
+    let result = pipeline.run_job(&job, &out_root, &progress).await;
+    progress.finish_and_clear();
+    pipeline.close().await;
+    let outcome = result.map_err(|e| BadInput(e.to_string()))?;
+    print_summary(&outcome);
+    Ok(if outcome.manifest.all_ok() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+fn progress_bar(len: u64, interactive: bool) -> ProgressBar {
+    if !interactive {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} questions")
+            .expect("the template is valid"),
+    );
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
+
+fn print_summary(outcome: &JobOutcome) {
+    let manifest: &Manifest = &outcome.manifest;
+    if outcome.reused {
+        println!("job {} was already done; its manifest is unchanged", manifest.job_id);
+    }
+    println!("{:<16} {:<44} {:<10} {:>9} {:<11} {:>7}", "id", "question", "status", "rows", "synthesizer", "ms");
+    for q in &manifest.questions {
+        println!(
+            "{:<16} {:<44} {:<10} {:>9} {:<11} {:>7}",
+            clip(&q.id, 16),
+            clip(&q.question, 44),
+            q.status.name(),
+            q.rows,
+            q.synthesizer.as_deref().unwrap_or("-"),
+            q.elapsed_ms
+        );
+    }
+    for q in manifest.questions.iter().filter(|q| q.status != Status::Ok) {
+        println!("{}: {}", q.id, q.error.as_deref().unwrap_or(""));
+    }
+    let s = &manifest.stats;
+    println!(
+        "{} ok, {} failed, {} unanswered -> {}",
+        s.ok,
+        s.failed,
+        s.unanswered,
+        outcome.dir.join(sqlsynth::sink::manifest::MANIFEST_FILE).display()
+    );
+}
+
+fn clip(text: &str, width: usize) -> String {
+    let one_line = text.replace(['\n', '\r'], " ");
+    if one_line.chars().count() <= width {
+        one_line
+    } else {
+        let mut clipped: String = one_line.chars().take(width - 1).collect();
+        clipped.push('…');
+        clipped
+    }
+}
+
+async fn ask(mut settings: Settings, question: &str, source: &str, rows: u64) -> anyhow::Result<ExitCode> {
+    if settings.source(source).is_none() {
+        bail!(BadInput(format!("source '{source}' is not configured")));
+    }
+    settings.exec.max_rows = rows.max(1);
+    let pipeline = Pipeline::new(Arc::new(settings));
+    let schema = pipeline.schema(source).await.map_err(|e| BadInput(e.to_string()))?;
+    let settings = pipeline.settings();
+    let glossary = &settings.source(source).expect("checked above").glossary;
+    let synthesizer = OfflineSynthesizer::new(&schema, glossary, settings.synth.min_confidence);
+    let answer = match synthesizer.synthesize(question) {
+        Ok(answer) => answer,
+        Err(abstention) => {
+            println!("unanswered: {abstention}");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    println!("-- synthesizer: {} (confidence {:.2})\n{}\n", answer.synthesizer.name(), answer.confidence, answer.sql);
+    let guarded = match ReadOnlyGuard::new(schema.dialect).check(&answer.sql) {
+        Ok(guarded) => guarded,
+        Err(e) => {
+            println!("{e}");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let (sender, mut receiver) = tokio::sync::mpsc::channel(4);
+    let collect = tokio::spawn(async move {
+        let mut batches = Vec::new();
+        while let Some(batch) = receiver.recv().await {
+            batches.push(batch);
+        }
+        batches
+    });
+    let result = pipeline.executor().run(source, &guarded, &sender).await;
+    drop(sender);
+    let batches = collect.await.context("preview collector stopped")?;
+    pipeline.close().await;
+    match result {
+        Ok(summary) => {
+            println!("{}", arrow_cast::pretty::pretty_format_batches(&batches).context("cannot format the preview")?);
+            let more = if summary.truncated { format!(" (first {rows}; more rows exist)") } else { String::new() };
+            println!("{} rows{more}", summary.rows);
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            println!("execution failed: {}", e.public_message());
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+async fn schema(settings: Settings, source: &str, json: bool) -> anyhow::Result<ExitCode> {
+    if settings.source(source).is_none() {
+        bail!(BadInput(format!("source '{source}' is not configured")));
+    }
+    let pipeline = Pipeline::new(Arc::new(settings));
+    let schema = pipeline.schema(source).await.map_err(|e| BadInput(e.to_string()))?;
+    pipeline.close().await;
+    if json {
+        println!("{}", serde_json::to_string_pretty(schema.as_ref()).context("cannot serialize the schema")?);
+    } else {
+        print_schema(&schema);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_schema(schema: &DatabaseSchema) {
+    println!("source {} ({}), {} tables, fingerprint {}", schema.source, schema.dialect, schema.tables.len(), &schema.fingerprint[..12]);
+    for table in &schema.tables {
+        let rows = table.approx_rows.map(|r| format!("~{r} rows")).unwrap_or_else(|| "rows unknown".into());
+        println!("\n{} ({rows})", table.name);
+        for column in &table.columns {
+            let key = if table.primary_key.contains(&column.name) { " PK" } else { "" };
+            let null = if column.nullable { "" } else { " NOT NULL" };
+            let samples = if column.sample_values.is_empty() {
+                String::new()
+            } else {
+                let shown: Vec<&str> = column.sample_values.iter().take(6).map(String::as_str).collect();
+                let more = if column.sample_values.len() > 6 { ", ..." } else { "" };
+                format!("  e.g. {}{more}", shown.join(", "))
+            };
+            println!("  {:<24} {}{null}{key}{samples}", column.name, column.data_type);
+        }
+        for fk in &table.foreign_keys {
+            println!("  FK ({}) -> {}({})", fk.columns.join(", "), fk.referenced_table, fk.referenced_columns.join(", "));
+        }
+    }
+}

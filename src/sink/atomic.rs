@@ -1,0 +1,87 @@
+//! Publishing files atomically: write to a temporary name in the same
+//! directory, fsync, rename over the final name, fsync the directory. A
+//! reader sees either no file or the whole file, never a partial one, and a
+//! crash leaves at most a temporary file that the next run ignores.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// A temporary name beside `final_path`: hidden, and unique per process and call.
+pub fn temp_path_for(final_path: &Path) -> PathBuf {
+    let name = final_path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let unique = format!(".{name}.tmp-{}-{:08x}", std::process::id(), fastrand::u32(..));
+    final_path.with_file_name(unique)
+}
+
+/// True for names made by [`temp_path_for`].
+pub fn is_temp_name(name: &str) -> bool {
+    name.starts_with('.') && name.contains(".tmp-")
+}
+
+/// Fsyncs `temp` (already fully written and closed by the caller), renames it
+/// to `final_path` and fsyncs the directory so the rename itself is durable.
+pub fn publish(temp: &Path, final_path: &Path) -> io::Result<()> {
+    File::open(temp)?.sync_all()?;
+    std::fs::rename(temp, final_path)?;
+    sync_dir(final_path.parent().unwrap_or(Path::new(".")))
+}
+
+/// Writes `bytes` to `final_path` atomically.
+pub fn write_file(final_path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let temp = temp_path_for(final_path);
+    let result = (|| {
+        let mut file = OpenOptions::new().write(true).create_new(true).open(&temp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        drop(file);
+        publish(&temp, final_path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result
+}
+
+/// Fsyncs a directory (its entries), so renames and creations in it survive a crash.
+pub fn sync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+/// Removes temporary files left in `dir` by a run that crashed.
+pub fn remove_stale_temps(dir: &Path) -> io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        if is_temp_name(&entry.file_name().to_string_lossy()) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn write_file_replaces_whole_and_leaves_no_temp() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("manifest.json");
+        write_file(&path, b"first").unwrap();
+        write_file(&path, b"second").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"second");
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("manifest.json")]);
+    }
+
+    #[test]
+    fn stale_temps_are_removed_and_finished_files_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let temp = temp_path_for(&dir.path().join("q1.parquet"));
+        std::fs::write(&temp, b"partial").unwrap();
+        std::fs::write(dir.path().join("q2.parquet"), b"done").unwrap();
+        remove_stale_temps(dir.path()).unwrap();
+        assert!(!temp.exists());
+        assert!(dir.path().join("q2.parquet").exists());
+    }
+}

@@ -1,0 +1,150 @@
+//! Test fixture for the offline synthesizer's unit tests: a small shop schema
+//! in snake_case, unrelated to the demo database, with a self-reference
+//! (`employee.manager_id`), a many-to-many link table (`product_tag`), a
+//! line-item table (price x quantity), two dates on one table and sampled
+//! values.
+
+use std::collections::BTreeMap;
+
+use crate::dialect::Dialect;
+use crate::plan::schema::{Column, DatabaseSchema, ForeignKey, Table};
+
+use super::catalog::{Catalog, ColumnId, TableId};
+use super::linking::{Item, Linker};
+use super::tokens::tokenize;
+
+fn column(name: &str, data_type: &str, samples: &[&str]) -> Column {
+    Column {
+        name: name.into(),
+        data_type: data_type.into(),
+        nullable: true,
+        sample_values: samples.iter().map(|s| (*s).to_string()).collect(),
+    }
+}
+
+fn fk(column: &str, table: &str, referenced: &str) -> ForeignKey {
+    ForeignKey {
+        columns: vec![column.into()],
+        referenced_table: table.into(),
+        referenced_columns: vec![referenced.into()],
+    }
+}
+
+fn table(name: &str, columns: Vec<Column>, key: &[&str], foreign_keys: Vec<ForeignKey>) -> Table {
+    Table {
+        name: name.into(),
+        columns,
+        primary_key: key.iter().map(|k| (*k).to_string()).collect(),
+        foreign_keys,
+        approx_rows: Some(100),
+    }
+}
+
+/// The shop schema in `dialect`.
+pub(crate) fn shop(dialect: Dialect) -> DatabaseSchema {
+    let text = "varchar(80)";
+    let tables = vec![
+        table(
+            "customer",
+            vec![
+                column("customer_id", "integer", &[]),
+                column("full_name", text, &[]),
+                column("country", text, &["Brazil", "Canada", "United Kingdom"]),
+                column("signup_date", "date", &[]),
+            ],
+            &["customer_id"],
+            vec![],
+        ),
+        table(
+            "category",
+            vec![column("category_id", "integer", &[]), column("name", text, &["Books", "Garden"])],
+            &["category_id"],
+            vec![],
+        ),
+        table(
+            "product",
+            vec![
+                column("product_id", "integer", &[]),
+                column("name", text, &[]),
+                column("category_id", "integer", &[]),
+                column("unit_price", "numeric(10,2)", &[]),
+                column("quantity_in_stock", "integer", &[]),
+                column("discontinued", "integer", &[]),
+            ],
+            &["product_id"],
+            vec![fk("category_id", "category", "category_id")],
+        ),
+        table(
+            "orders",
+            vec![
+                column("order_id", "integer", &[]),
+                column("customer_id", "integer", &[]),
+                column("order_date", "timestamp without time zone", &[]),
+                column("total", "numeric(10,2)", &[]),
+                column("status", text, &["cancelled", "shipped"]),
+            ],
+            &["order_id"],
+            vec![fk("customer_id", "customer", "customer_id")],
+        ),
+        table(
+            "order_item",
+            vec![
+                column("order_item_id", "integer", &[]),
+                column("order_id", "integer", &[]),
+                column("product_id", "integer", &[]),
+                column("quantity", "integer", &[]),
+                column("unit_price", "numeric(10,2)", &[]),
+            ],
+            &["order_item_id"],
+            vec![fk("order_id", "orders", "order_id"), fk("product_id", "product", "product_id")],
+        ),
+        table(
+            "employee",
+            vec![
+                column("employee_id", "integer", &[]),
+                column("first_name", text, &[]),
+                column("last_name", text, &[]),
+                column("manager_id", "integer", &[]),
+                column("hire_date", "date", &[]),
+                column("birth_date", "date", &[]),
+            ],
+            &["employee_id"],
+            vec![fk("manager_id", "employee", "employee_id")],
+        ),
+        table(
+            "tag",
+            vec![column("tag_id", "integer", &[]), column("label", text, &["eco", "gift"])],
+            &["tag_id"],
+            vec![],
+        ),
+        table(
+            "product_tag",
+            vec![column("product_id", "integer", &[]), column("tag_id", "integer", &[])],
+            &["product_id", "tag_id"],
+            vec![fk("product_id", "product", "product_id"), fk("tag_id", "tag", "tag_id")],
+        ),
+    ];
+    DatabaseSchema::new("shop", dialect, tables)
+}
+
+pub(crate) fn shop_catalog() -> Catalog {
+    Catalog::new(&shop(Dialect::Postgres))
+}
+
+pub(crate) fn table_id(catalog: &Catalog, name: &str) -> TableId {
+    catalog.schema.tables.iter().position(|t| t.name == name).unwrap_or_else(|| panic!("no table {name}"))
+}
+
+pub(crate) fn column_id(catalog: &Catalog, table: &str, column: &str) -> ColumnId {
+    let table = table_id(catalog, table);
+    let column = catalog.schema.tables[table].columns.iter().position(|c| c.name == column).expect("column exists");
+    ColumnId { table, column }
+}
+
+/// The items of a question over the shop schema, with an optional glossary.
+pub(crate) fn link(question: &str, glossary: &[(&str, &str)]) -> Vec<Item> {
+    let catalog = shop_catalog();
+    let glossary: BTreeMap<String, String> =
+        glossary.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect();
+    Linker::new(&catalog, &glossary).link(&tokenize(question))
+}

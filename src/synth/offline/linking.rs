@@ -1,0 +1,578 @@
+//! Schema linking and value linking: turns a question's tokens into
+//! [`Item`]s — tables, columns, measure concepts, sampled values, numbers,
+//! months and keywords — using an index built once per schema.
+//!
+//! What links: table and column names by their split, stemmed words
+//! (`InvoiceLine` <- "invoice lines"); a column also by its name without its
+//! table's prefix (`InvoiceDate` <- "date" in `Invoice`), by its last word as a
+//! weaker "head" match (`BillingCountry` <- "country"), and a date column by
+//! its other words (`HireDate` <- "hired"); a foreign key whose name is not its
+//! table's (`SupportRepId`, `manager_id`) as a role of the referenced table;
+//! glossary words; generic synonyms, also inside longer names ("clients",
+//! "support representative"), tried after the words as written; and words
+//! equal to sampled values of low-cardinality text columns.
+//!
+//! Invariants: at each position the longest match wins; on equal length a
+//! schema name beats a keyword, which beats a sampled value. An aggregate
+//! keyword that is also a column name ("total") keeps both readings. Words
+//! that match nothing and are not function words become [`ItemKind::Unknown`],
+//! so they can be reported rather than silently dropped.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::catalog::{Catalog, ColumnId, ForeignKeyId, TableId, ValueKind};
+use super::tokens::{Token, TokenKind, singular, split_identifier, stem, tokenize};
+use super::vocabulary::{
+    CONCEPT_WORDS, Concept, KEYWORDS, Keyword, MAX_KEYWORD_WORDS, MONTHS, OPENERS, PERIODS, RELATIVE_TIME_MODIFIERS,
+    STOPWORDS, SYNONYMS, WRITE_VERBS, special_keyword,
+};
+
+/// How well a word matches a column name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum Fit {
+    /// The whole name, or the name without its table's prefix, or a glossary word.
+    Exact,
+    /// Only the last word of a longer name ("country" for `BillingCountry`).
+    Head,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct ColumnLink {
+    pub column: ColumnId,
+    pub fit: Fit,
+    /// The column holds dates (so "hired" in "hired in 2002" names the date to filter).
+    pub date: bool,
+}
+
+/// A table, possibly as a role: the table referenced through one foreign key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct EntityLink {
+    pub table: TableId,
+    pub role: Option<ForeignKeyId>,
+}
+
+/// A sampled value and the column it was sampled from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct ValueLink {
+    pub column: ColumnId,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum ItemKind {
+    Entity(Vec<EntityLink>),
+    Attribute(Vec<ColumnLink>),
+    Concept(Concept),
+    Value(Vec<ValueLink>),
+    /// A quoted string that is not a sampled value.
+    Quoted(String),
+    Number(f64),
+    /// 1 ..= 12
+    Month(u32),
+    Keyword(Keyword),
+    /// An aggregate keyword that is also a column name ("total").
+    KeywordOrAttribute(Keyword, Vec<ColumnLink>),
+    Unknown,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Item {
+    pub kind: ItemKind,
+    /// The words as written.
+    pub text: String,
+    /// Linked through a built-in synonym rather than the name itself.
+    pub synonym: bool,
+    /// Nothing (no skipped word or symbol) stands between this item and the
+    /// previous one: "discontinued products" (an adjective on its noun), not
+    /// "names of products".
+    pub touches_previous: bool,
+}
+
+/// Last words of column names too vague to link a column on their own.
+const WEAK_HEADS: &[&str] = &["id", "at", "on", "by", "to", "of", "in", "no", "num", "code", "key", "flag"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Link {
+    Table(EntityLink),
+    Column(ColumnLink),
+}
+
+/// The per-schema index that links question words to tables, columns and values.
+#[derive(Debug, Clone)]
+pub(crate) struct Linker {
+    phrases: HashMap<Vec<String>, Vec<Link>>,
+    longest_phrase: usize,
+    values: HashMap<Vec<String>, Vec<ValueLink>>,
+    longest_value: usize,
+    /// Lower-cased sampled value -> where it was sampled, for quoted strings.
+    exact_values: HashMap<String, Vec<ValueLink>>,
+}
+
+impl Linker {
+    /// Indexes every table, column, role, glossary word and sampled value of the schema.
+    pub(crate) fn new(catalog: &Catalog, glossary: &BTreeMap<String, String>) -> Linker {
+        let mut linker = Linker {
+            phrases: HashMap::new(),
+            longest_phrase: 0,
+            values: HashMap::new(),
+            longest_value: 0,
+            exact_values: HashMap::new(),
+        };
+        for table in 0..catalog.tables.len() {
+            linker.index_table(catalog, table);
+        }
+        for (word, target) in glossary {
+            let key = key_of(&tokenize(word));
+            for link in glossary_links(catalog, target) {
+                linker.add_phrase(key.clone(), link);
+            }
+        }
+        linker
+    }
+
+    fn add_phrase(&mut self, key: Vec<String>, link: Link) {
+        if key.is_empty() {
+            return;
+        }
+        self.longest_phrase = self.longest_phrase.max(key.len());
+        let links = self.phrases.entry(key).or_default();
+        if !links.contains(&link) {
+            links.push(link);
+        }
+    }
+
+    fn index_table(&mut self, catalog: &Catalog, table: TableId) {
+        let facts = &catalog.tables[table];
+        let table_key = stems(&facts.words);
+        self.add_phrase(table_key.clone(), Link::Table(EntityLink { table, role: None }));
+        let roles = foreign_key_roles(catalog, table);
+        for column in catalog.column_ids(table) {
+            let words = &catalog.column(column).words;
+            let date = catalog.column(column).kind == ValueKind::Date;
+            let exact = |column| Link::Column(ColumnLink { column, fit: Fit::Exact, date });
+            match roles.get(&column.column) {
+                Some(Role::Plain) => continue,
+                Some(Role::Named { fk, referenced, words: role_words }) => {
+                    let entity = EntityLink { table: *referenced, role: Some(*fk) };
+                    self.add_phrase(stems(role_words), Link::Table(entity));
+                }
+                None => {}
+            }
+            let column_key = stems(words);
+            self.add_phrase(column_key.clone(), exact(column));
+            if column_key.len() > table_key.len() && column_key.starts_with(&table_key) {
+                self.add_phrase(column_key[table_key.len()..].to_vec(), exact(column));
+            }
+            if catalog.column(column).kind == ValueKind::Date {
+                let modifier: Vec<String> =
+                    words.iter().filter(|w| !matches!(w.as_str(), "date" | "time" | "at" | "on")).cloned().collect();
+                if !modifier.is_empty() && stems(&modifier) != table_key {
+                    self.add_phrase(stems(&modifier), exact(column));
+                }
+            }
+            let head = words.last().filter(|w| words.len() > 1 && !WEAK_HEADS.contains(&w.as_str()));
+            if let Some(head) = head {
+                let link = Link::Column(ColumnLink { column, fit: Fit::Head, date });
+                self.add_phrase(vec![stem(head)], link);
+            }
+            self.index_values(catalog, column);
+        }
+    }
+
+    fn index_values(&mut self, catalog: &Catalog, column: ColumnId) {
+        let table = &catalog.schema.tables[column.table];
+        for value in &table.columns[column.column].sample_values {
+            let link = ValueLink { column, value: value.clone() };
+            let lower = value.trim().to_lowercase();
+            self.exact_values.entry(lower.clone()).or_default().push(link.clone());
+            let tokens = tokenize(value);
+            let meaningless = match tokens.as_slice() {
+                [only] => only.kind != TokenKind::Word || STOPWORDS.contains(&only.lower.as_str()),
+                _ => tokens.is_empty() || tokens.len() > 8,
+            };
+            if !meaningless {
+                let key = key_of(&tokens);
+                self.longest_value = self.longest_value.max(key.len());
+                self.values.entry(key).or_default().push(link);
+            }
+        }
+    }
+
+    /// Links a question's tokens into items.
+    pub(crate) fn link(&self, tokens: &[Token]) -> Vec<Item> {
+        let imperative = tokens.iter().position(|t| t.is_word() && !OPENERS.contains(&t.lower.as_str()));
+        let mut items: Vec<Item> = Vec::new();
+        let mut previous_end = None;
+        let mut i = 0;
+        while i < tokens.len() {
+            let (len, item) = if Some(i) == imperative && WRITE_VERBS.contains(&tokens[i].lower.as_str()) {
+                (1, Some(item(ItemKind::Keyword(Keyword::Write), &tokens[i..=i], false)))
+            } else {
+                self.item_at(tokens, i)
+            };
+            if let Some(mut item) = item {
+                item.touches_previous = previous_end == Some(i);
+                items.push(item);
+                previous_end = Some(i + len.max(1));
+            }
+            i += len.max(1);
+        }
+        items
+    }
+
+    /// The item starting at token `i` (if it means anything) and how many tokens it spans.
+    fn item_at(&self, tokens: &[Token], i: usize) -> (usize, Option<Item>) {
+        let token = &tokens[i];
+        match token.kind {
+            TokenKind::Quoted => {
+                let kind = match self.exact_values.get(&token.text.trim().to_lowercase()) {
+                    Some(links) => ItemKind::Value(links.clone()),
+                    None => ItemKind::Quoted(token.text.clone()),
+                };
+                return (1, Some(item(kind, &tokens[i..=i], false)));
+            }
+            TokenKind::Symbol => return (1, None),
+            TokenKind::Number | TokenKind::Word => {}
+        }
+        let schema = self.schema_match(tokens, i);
+        let keyword = keyword_match(tokens, i);
+        let value = self.value_match(tokens, i);
+        let via_synonym = schema.as_ref().is_some_and(|s| s.2);
+        let schema = schema.map(|(len, links, _)| (len, links));
+        let best = [schema.as_ref().map(|s| s.0), keyword.map(|k| k.0), value.as_ref().map(|v| v.0)]
+            .into_iter()
+            .flatten()
+            .max()
+            .unwrap_or(0);
+        if best > 0 {
+            let span = &tokens[i..i + best];
+            let keyword_wins = keyword.is_some_and(|k| k.0 == best && beats_schema(k.1));
+            if let Some((len, links)) = schema.filter(|s| s.0 == best && !keyword_wins) {
+                let kind = match keyword.filter(|k| k.0 == len && is_aggregate(k.1)) {
+                    Some((_, keyword)) => match links_to_kind(links) {
+                        ItemKind::Attribute(columns) => ItemKind::KeywordOrAttribute(keyword, columns),
+                        other => other,
+                    },
+                    None => links_to_kind(links),
+                };
+                return (len, Some(item(kind, span, via_synonym)));
+            }
+            if let Some((len, keyword)) = keyword.filter(|k| k.0 == best) {
+                return (len, Some(item(ItemKind::Keyword(keyword), span, false)));
+            }
+            if let Some((len, links)) = value {
+                return (len, Some(item(ItemKind::Value(links), span, false)));
+            }
+        }
+        let span = &tokens[i..=i];
+        if token.kind == TokenKind::Number {
+            let number = token.lower.parse().unwrap_or(f64::NAN);
+            return (1, Some(item(ItemKind::Number(number), span, false)));
+        }
+        (1, self.single_word(tokens, i).map(|(kind, synonym)| item(kind, span, synonym)))
+    }
+
+    /// A word that matched no phrase: synonyms, concepts, months, special and function words.
+    fn single_word(&self, tokens: &[Token], i: usize) -> Option<(ItemKind, bool)> {
+        let token = &tokens[i];
+        let lower = token.lower.as_str();
+        if let Some((_, concept)) = CONCEPT_WORDS.iter().find(|(word, _)| stem(word) == token.stem) {
+            return Some((ItemKind::Concept(*concept), false));
+        }
+        if let Some(month) = month_at(tokens, i) {
+            return Some((ItemKind::Month(month), false));
+        }
+        let next = tokens.get(i + 1);
+        let relative_period = next.is_some_and(|n| n.kind == TokenKind::Number || PERIODS.contains(&n.lower.as_str()));
+        if RELATIVE_TIME_MODIFIERS.contains(&lower) && relative_period {
+            return Some((ItemKind::Keyword(Keyword::RelativeTime), false));
+        }
+        if let Some(keyword) = special_keyword(lower) {
+            return Some((ItemKind::Keyword(keyword), false));
+        }
+        if STOPWORDS.contains(&lower) {
+            return None;
+        }
+        Some((ItemKind::Unknown, false))
+    }
+
+    /// Longest schema phrase of consecutive words starting at `i`, and
+    /// whether a built-in synonym was needed ("support representative" ->
+    /// `SupportRepId`); at each length the words as written are tried first.
+    fn schema_match(&self, tokens: &[Token], i: usize) -> Option<(usize, Vec<Link>, bool)> {
+        let words = tokens[i..].iter().take(self.longest_phrase).take_while(|t| t.is_word()).count();
+        let alternatives: Vec<Vec<String>> = tokens[i..i + words].iter().map(word_alternatives).collect();
+        (1..=words).rev().find_map(|len| {
+            let mut keys: Vec<(Vec<String>, bool)> = vec![(Vec::new(), false)];
+            for options in &alternatives[..len] {
+                keys = keys
+                    .into_iter()
+                    .flat_map(|(key, synonym)| {
+                        options.iter().enumerate().map(move |(n, option)| {
+                            let mut key = key.clone();
+                            key.push(option.clone());
+                            (key, synonym || n > 0)
+                        })
+                    })
+                    .collect();
+            }
+            keys.sort_by_key(|(_, synonym)| *synonym);
+            keys.into_iter()
+                .find_map(|(key, synonym)| self.phrases.get(&key).map(|links| (len, links.clone(), synonym)))
+        })
+    }
+
+    /// Longest sampled value starting at `i`.
+    fn value_match(&self, tokens: &[Token], i: usize) -> Option<(usize, Vec<ValueLink>)> {
+        let available = tokens.len() - i;
+        (1..=self.longest_value.min(available)).rev().find_map(|len| {
+            let span = &tokens[i..i + len];
+            if span.iter().any(|t| t.kind == TokenKind::Quoted)
+                || span.last().is_some_and(|t| t.kind == TokenKind::Symbol)
+            {
+                return None;
+            }
+            self.values.get(&key_of(span)).map(|links| (len, links.clone()))
+        })
+    }
+}
+
+fn item(kind: ItemKind, span: &[Token], synonym: bool) -> Item {
+    let text = span.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" ");
+    Item { kind, text, synonym, touches_previous: false }
+}
+
+fn stems(words: &[String]) -> Vec<String> {
+    words.iter().map(|w| stem(w)).collect()
+}
+
+/// The comparison key of a token sequence: stems of words, lower case of the rest.
+fn key_of(tokens: &[Token]) -> Vec<String> {
+    tokens.iter().map(|t| if t.is_word() { t.stem.clone() } else { t.lower.clone() }).collect()
+}
+
+/// Participles such as "named" or "sorted" reach a column called `name` only
+/// through stemming; as keywords they are what the question means.
+fn beats_schema(keyword: Keyword) -> bool {
+    matches!(keyword, Keyword::Named | Keyword::Sorted | Keyword::OrderBy)
+}
+
+fn is_aggregate(keyword: Keyword) -> bool {
+    matches!(keyword, Keyword::Count | Keyword::Sum | Keyword::Avg | Keyword::Min | Keyword::Max)
+}
+
+/// Entities when the phrase names a table or role, else the matched columns.
+fn links_to_kind(links: Vec<Link>) -> ItemKind {
+    let entities: Vec<EntityLink> =
+        links.iter().filter_map(|l| if let Link::Table(e) = l { Some(*e) } else { None }).collect();
+    if entities.is_empty() {
+        ItemKind::Attribute(
+            links.iter().filter_map(|l| if let Link::Column(c) = l { Some(*c) } else { None }).collect(),
+        )
+    } else {
+        ItemKind::Entity(entities)
+    }
+}
+
+fn keyword_match(tokens: &[Token], i: usize) -> Option<(usize, Keyword)> {
+    let words = tokens[i..].iter().take(MAX_KEYWORD_WORDS).take_while(|t| t.is_word()).count();
+    (1..=words).rev().find_map(|len| {
+        let span: Vec<&str> = tokens[i..i + len].iter().map(|t| t.lower.as_str()).collect();
+        KEYWORDS.iter().find(|(phrase, _)| *phrase == span.as_slice()).map(|(_, keyword)| (len, *keyword))
+    })
+}
+
+/// A word's stem, then the stems of its built-in synonyms. Synonym groups
+/// are matched on the word or its spelled singular, never on stems alone.
+fn word_alternatives(token: &Token) -> Vec<String> {
+    let mut alternatives = vec![token.stem.clone()];
+    let lower = token.lower.as_str();
+    let one = singular(lower);
+    if let Some(group) = SYNONYMS.iter().find(|group| group.contains(&lower) || group.contains(&one.as_str())) {
+        for word in group.iter().map(|w| stem(w)) {
+            if !alternatives.contains(&word) {
+                alternatives.push(word);
+            }
+        }
+    }
+    alternatives
+}
+
+/// A month name; "may" and "march" only next to a number or after "in"/"of"/"during".
+fn month_at(tokens: &[Token], i: usize) -> Option<u32> {
+    let lower = tokens[i].lower.as_str();
+    let index = MONTHS.iter().position(|m| *m == lower)?;
+    if matches!(lower, "may" | "march") {
+        let before = i.checked_sub(1).map(|p| tokens[p].lower.as_str());
+        let number_after = tokens.get(i + 1).is_some_and(|t| t.kind == TokenKind::Number);
+        if !number_after && !matches!(before, Some("in" | "of" | "during")) {
+            return None;
+        }
+    }
+    Some(index as u32 + 1)
+}
+
+/// How a foreign-key column is named.
+enum Role {
+    /// After the table it references (`ArtistId` -> `Artist`): the table name links instead.
+    Plain,
+    /// After a role (`SupportRepId`, `manager_id`, `ReportsTo`).
+    Named { fk: ForeignKeyId, referenced: TableId, words: Vec<String> },
+}
+
+/// Single-column foreign keys of a table, by column position.
+fn foreign_key_roles(catalog: &Catalog, table: TableId) -> HashMap<usize, Role> {
+    let mut roles = HashMap::new();
+    let schema_table = &catalog.schema.tables[table];
+    for (index, fk) in schema_table.foreign_keys.iter().enumerate() {
+        let ([column_name], [referenced_column]) = (fk.columns.as_slice(), fk.referenced_columns.as_slice()) else {
+            continue;
+        };
+        let Some(column) = schema_table.columns.iter().position(|c| &c.name == column_name) else { continue };
+        let Some(referenced) =
+            catalog.schema.tables.iter().position(|t| t.name.eq_ignore_ascii_case(&fk.referenced_table))
+        else {
+            continue;
+        };
+        let words = &catalog.tables[table].columns[column].words;
+        let role_words: Vec<String> = match words.split_last() {
+            Some((last, rest)) if last == "id" && !rest.is_empty() => rest.to_vec(),
+            _ => words.clone(),
+        };
+        let referenced_words = &catalog.tables[referenced].words;
+        let plain = referenced != table
+            && (stems(&role_words) == stems(referenced_words)
+                || stems(words) == stems(&split_identifier(referenced_column)) && words.len() > 1);
+        let role = if plain {
+            Role::Plain
+        } else {
+            Role::Named { fk: ForeignKeyId { table, index }, referenced, words: role_words }
+        };
+        roles.insert(column, role);
+    }
+    roles
+}
+
+/// Links for a glossary target: `Table`, `Table.Column`, or a column name found in any table.
+fn glossary_links(catalog: &Catalog, target: &str) -> Vec<Link> {
+    let table_named = |name: &str| catalog.schema.tables.iter().position(|t| t.name.eq_ignore_ascii_case(name));
+    let column_of = |table: TableId, name: &str| {
+        catalog.schema.tables[table].columns.iter().position(|c| c.name.eq_ignore_ascii_case(name)).map(|column| {
+            let id = ColumnId { table, column };
+            let date = catalog.column(id).kind == ValueKind::Date;
+            Link::Column(ColumnLink { column: id, fit: Fit::Exact, date })
+        })
+    };
+    if let Some((table, column)) = target.split_once('.')
+        && let Some(table) = table_named(table)
+    {
+        return column_of(table, column).into_iter().collect();
+    }
+    if let Some(table) = table_named(target) {
+        return vec![Link::Table(EntityLink { table, role: None })];
+    }
+    (0..catalog.tables.len()).filter_map(|table| column_of(table, target)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synth::offline::fixtures::{column_id, link, shop_catalog, table_id};
+
+    fn kinds(question: &str) -> Vec<ItemKind> {
+        link(question, &[]).into_iter().map(|item| item.kind).collect()
+    }
+
+    fn entity(table: &str) -> ItemKind {
+        ItemKind::Entity(vec![EntityLink { table: table_id(&shop_catalog(), table), role: None }])
+    }
+
+    fn exact(table: &str, column: &str, date: bool) -> ColumnLink {
+        ColumnLink { column: column_id(&shop_catalog(), table, column), fit: Fit::Exact, date }
+    }
+
+    #[test]
+    fn tables_link_through_plurals_and_split_names() {
+        assert_eq!(kinds("customers"), [entity("customer")]);
+        assert_eq!(kinds("order items"), [entity("order_item")]);
+        assert_eq!(kinds("Categories"), [entity("category")]);
+        assert_eq!(kinds("the orders"), [entity("orders")]);
+    }
+
+    #[test]
+    fn columns_link_whole_without_table_prefix_by_head_and_by_date_modifier() {
+        assert_eq!(kinds("full names"), [ItemKind::Attribute(vec![exact("customer", "full_name", false)])]);
+        assert_eq!(kinds("hire date"), [ItemKind::Attribute(vec![exact("employee", "hire_date", true)])]);
+        assert_eq!(kinds("hired"), [ItemKind::Attribute(vec![exact("employee", "hire_date", true)])]);
+        let ItemKind::Attribute(dates) = &kinds("date")[0] else { panic!("date is a column") };
+        assert!(dates.contains(&exact("orders", "order_date", true)), "order_date without its table's prefix");
+        let ItemKind::Attribute(prices) = &kinds("price")[0] else { panic!("price is a column") };
+        let tables: Vec<usize> = prices.iter().map(|c| c.column.table).collect();
+        let catalog = shop_catalog();
+        assert_eq!(tables, [table_id(&catalog, "order_item"), table_id(&catalog, "product")]);
+        assert!(prices.iter().all(|c| c.fit == Fit::Head));
+    }
+
+    #[test]
+    fn foreign_keys_named_for_a_role_link_the_referenced_table_as_that_role() {
+        let catalog = shop_catalog();
+        let employee = table_id(&catalog, "employee");
+        let manager = EntityLink { table: employee, role: Some(ForeignKeyId { table: employee, index: 0 }) };
+        assert_eq!(kinds("managers"), [ItemKind::Entity(vec![manager])]);
+        assert_eq!(kinds("customer id"), [ItemKind::Attribute(vec![exact("customer", "customer_id", false)])]);
+    }
+
+    #[test]
+    fn synonyms_apply_only_when_nothing_matches_directly() {
+        let items = link("clients and staff", &[]);
+        assert_eq!(items[0].kind, entity("customer"));
+        assert!(items[0].synonym);
+        assert_eq!(items[2].kind, entity("employee"));
+        assert!(!link("customers", &[])[0].synonym);
+    }
+
+    #[test]
+    fn glossary_words_link_tables_and_columns() {
+        let glossary = [("regulars", "customer"), ("region", "customer.country"), ("price tag", "unit_price")];
+        let items = link("regulars per region", &glossary);
+        assert_eq!(items[0].kind, entity("customer"));
+        assert_eq!(items[2].kind, ItemKind::Attribute(vec![exact("customer", "country", false)]));
+        let ItemKind::Attribute(columns) = &link("price tag", &glossary)[0].kind else { panic!("a column") };
+        assert_eq!(columns.len(), 2, "a bare column name links it in every table");
+        assert_eq!(kinds("regulars"), [ItemKind::Unknown], "without the glossary");
+    }
+
+    #[test]
+    fn values_link_sampled_words_quoted_strings_and_multiword_values() {
+        let catalog = shop_catalog();
+        let value = |table: &str, column: &str, v: &str| ValueLink {
+            column: column_id(&catalog, table, column),
+            value: v.into(),
+        };
+        assert_eq!(kinds("in United Kingdom"), [ItemKind::Value(vec![value("customer", "country", "United Kingdom")])]);
+        assert_eq!(kinds("'brazil'"), [ItemKind::Value(vec![value("customer", "country", "Brazil")])]);
+        assert_eq!(kinds("shipped orders")[0], ItemKind::Value(vec![value("orders", "status", "shipped")]));
+        assert_eq!(kinds("'Atlantis'"), [ItemKind::Quoted("Atlantis".into())]);
+        assert_eq!(kinds("Atlantis"), [ItemKind::Unknown]);
+    }
+
+    #[test]
+    fn numbers_months_and_keywords_link_as_such() {
+        assert_eq!(kinds("top 5"), [ItemKind::Keyword(Keyword::Top { descending: true }), ItemKind::Number(5.0)]);
+        assert_eq!(kinds("in March 2021"), [ItemKind::Month(3), ItemKind::Number(2021.0)]);
+        assert_eq!(kinds("may"), [ItemKind::Unknown], "'may' is a month only next to a year");
+        assert_eq!(kinds("how many"), [ItemKind::Keyword(Keyword::Count)]);
+        assert!(matches!(kinds("total")[0], ItemKind::KeywordOrAttribute(Keyword::Sum, _)));
+        assert_eq!(kinds("revenue"), [ItemKind::Concept(Concept::Money)]);
+        assert_eq!(kinds("customers named"), [entity("customer"), ItemKind::Keyword(Keyword::Named)]);
+    }
+
+    #[test]
+    fn write_requests_relative_dates_and_unknown_words_are_marked() {
+        assert_eq!(kinds("delete customers")[0], ItemKind::Keyword(Keyword::Write));
+        assert_eq!(kinds("please add a customer")[0], ItemKind::Keyword(Keyword::Write));
+        assert_eq!(kinds("orders last year")[1], ItemKind::Keyword(Keyword::RelativeTime));
+        assert_eq!(kinds("the loyalty of the customers"), [ItemKind::Unknown, entity("customer")]);
+        assert!(kinds("what are the").iter().all(|k| *k == ItemKind::Keyword(Keyword::Which)));
+    }
+}

@@ -1,0 +1,356 @@
+//! The clauses every shape shares: joining the named tables, the group key,
+//! WHERE filters (values, quoted strings, comparisons, date ranges), HAVING
+//! counts, and the ORDER BY of grouped, ranked and listed results.
+//!
+//! Invariants: grouped results order by the measure and then by the group
+//! key; rankings order by the measure (sums and averages rounded) and then by
+//! the key, so every database returns the same rows for the same LIMIT.
+
+use super::*;
+
+impl Resolver<'_> {
+    /// Joins the named context tables, applies the group key and the filters.
+    pub(super) fn prepare(&mut self, draft: &mut Draft) -> Result<(), Abstention> {
+        for entity in &self.frame.context {
+            self.entity_node(&mut draft.tree, entity.link)?;
+        }
+        if let Some(group) = self.group.clone() {
+            self.apply_group(draft, &group)?;
+        }
+        for filter in &self.frame.filters {
+            self.apply_filter(draft, filter)?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn group_by_subject(&mut self, draft: &mut Draft, subject: &Subject) -> Result<(), Abstention> {
+        match subject {
+            Subject::Entity(entity) => self.apply_group(draft, &GroupKey::Entity(entity.clone())),
+            Subject::Attribute(attribute) => self.apply_group(draft, &GroupKey::Attribute(attribute.clone())),
+        }
+    }
+
+    pub(super) fn apply_group(&mut self, draft: &mut Draft, group: &GroupKey) -> Result<(), Abstention> {
+        match group {
+            GroupKey::Entity(entity) => {
+                let node = self.entity_node(&mut draft.tree, entity.link)?;
+                let table = entity.link.table;
+                for column in self.display_columns(table)? {
+                    self.push_column(draft, node, column);
+                    draft.group_by.push(Expr::Column { node, column });
+                }
+                draft.tie_breakers = self.key_exprs(table, node);
+            }
+            GroupKey::Attribute(attribute) => {
+                let near = self.tree_tables(&draft.tree);
+                for column in self.choose_columns(attribute, &near)? {
+                    let node = self.attach(&mut draft.tree, column.table)?;
+                    self.push_column(draft, node, column);
+                    let expr = Expr::Column { node, column };
+                    draft.group_by.push(expr.clone());
+                    draft.tie_breakers.push(expr);
+                }
+            }
+            GroupKey::Year | GroupKey::Month => {
+                let (node, column) = self.date_column(&mut draft.tree, None)?;
+                let date = Expr::Column { node, column };
+                let mut parts = vec![(Expr::Year(Box::new(date.clone())), "year")];
+                if *group == GroupKey::Month {
+                    parts.push((Expr::Month(Box::new(date)), "month"));
+                }
+                for (expr, alias) in parts {
+                    draft.outputs.push(Output { expr: expr.clone(), alias: Some(alias.to_string()) });
+                    draft.group_by.push(expr.clone());
+                    draft.tie_breakers.push(expr);
+                }
+                draft.time_bucket = true;
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn apply_filter(&mut self, draft: &mut Draft, filter: &Filter) -> Result<(), Abstention> {
+        match filter {
+            Filter::Values { alternatives, texts, either, anchor } => {
+                self.apply_values(draft, alternatives, texts, *either, *anchor)?;
+            }
+            Filter::Text { target, text } => {
+                let column = match target {
+                    Subject::Attribute(attribute) => {
+                        let near = self.tree_tables(&draft.tree);
+                        self.choose_column(attribute, &near, |c| c.kind == ValueKind::Text)?
+                    }
+                    Subject::Entity(entity) => self.text_label(entity)?,
+                };
+                let node = match target {
+                    Subject::Entity(entity) => self.entity_node(&mut draft.tree, entity.link)?,
+                    Subject::Attribute(_) => self.attach(&mut draft.tree, column.table)?,
+                };
+                draft.filters.push(Predicate::In(Expr::Column { node, column }, vec![text.clone()]));
+            }
+            Filter::Compare { measure, op, number, text } => {
+                let near = self.tree_tables(&draft.tree);
+                let numeric = self.numeric(measure, &near, false)?;
+                let node = self.attach(&mut draft.tree, numeric.expr.table())?;
+                if self.reached_through_fan_out(&draft.tree, node) {
+                    self.confidence.doubt(
+                        cost::UNDERSPECIFIED,
+                        format!(
+                            "'{text}' compares single {} rows, not a total",
+                            self.catalog.table_name(node_table(&draft.tree, node))
+                        ),
+                    );
+                }
+                draft.filters.push(Predicate::Compare(numeric_expr(numeric.expr, node), *op, Literal::Number(*number)));
+            }
+            Filter::Period { column, from, until } => {
+                let (node, column) = self.date_column(&mut draft.tree, column.as_ref())?;
+                let date = Expr::Column { node, column };
+                if let Some(from) = from {
+                    draft.filters.push(Predicate::Compare(date.clone(), CompareOp::Ge, Literal::Date(*from)));
+                }
+                if let Some(until) = until {
+                    draft.filters.push(Predicate::Compare(date, CompareOp::Lt, Literal::Date(*until)));
+                }
+            }
+            Filter::MonthOfYear { column, month } => {
+                let (node, column) = self.date_column(&mut draft.tree, column.as_ref())?;
+                let month_of = Expr::Month(Box::new(Expr::Column { node, column }));
+                draft.filters.push(Predicate::Compare(month_of, CompareOp::Eq, Literal::Number(f64::from(*month))));
+            }
+            Filter::CountOf { .. } => {}
+        }
+        Ok(())
+    }
+
+    /// "customers in Brazil", "Brazil or Chile": one column holding every value.
+    pub(super) fn apply_values(
+        &mut self,
+        draft: &mut Draft,
+        alternatives: &[Vec<ValueLink>],
+        texts: &[String],
+        either: bool,
+        anchor: Option<EntityLink>,
+    ) -> Result<(), Abstention> {
+        let mut common: Vec<ColumnId> = alternatives[0].iter().map(|v| v.column).collect();
+        common.retain(|c| alternatives.iter().all(|alt| alt.iter().any(|v| v.column == *c)));
+        common.dedup();
+        if common.is_empty() {
+            if either {
+                return Err(abstain(format!("'{}' mixes values of different columns with 'or'", texts.join("' or '"))));
+            }
+            for (alternative, text) in alternatives.iter().zip(texts) {
+                self.apply_values(draft, std::slice::from_ref(alternative), std::slice::from_ref(text), false, anchor)?;
+            }
+            return Ok(());
+        }
+        let column = self.choose_value_column(&draft.tree, &common, anchor, &texts[0])?;
+        let values: Vec<String> = alternatives
+            .iter()
+            .filter_map(|alt| alt.iter().find(|v| v.column == column).map(|v| v.value.clone()))
+            .collect();
+        let node = match anchor {
+            Some(link) if link.table == column.table => self.entity_node(&mut draft.tree, link)?,
+            _ => self.attach(&mut draft.tree, column.table)?,
+        };
+        draft.filters.push(Predicate::In(Expr::Column { node, column }, values));
+        Ok(())
+    }
+
+    /// Among columns holding a value: the anchor's, then the closest to the query's tables.
+    pub(super) fn choose_value_column(
+        &mut self,
+        tree: &JoinTree,
+        columns: &[ColumnId],
+        anchor: Option<EntityLink>,
+        text: &str,
+    ) -> Result<ColumnId, Abstention> {
+        if let [only] = columns {
+            return Ok(*only);
+        }
+        if let Some(anchor) = anchor {
+            let in_anchor: Vec<ColumnId> = columns.iter().copied().filter(|c| c.table == anchor.table).collect();
+            if let [only] = in_anchor.as_slice() {
+                return Ok(*only);
+            }
+        }
+        let near = self.tree_tables(tree);
+        let mut scored: Vec<(usize, ColumnId)> =
+            columns.iter().filter_map(|&c| self.distance_to(c.table, &near).map(|d| (d, c))).collect();
+        scored.sort();
+        match scored.as_slice() {
+            [] => Err(abstain(format!("no join path reaches a column holding '{text}'"))),
+            [(d0, best), (d1, second), ..] if d0 == d1 => Err(abstain(format!(
+                "ambiguous: '{text}' is a value of {} and {}",
+                self.catalog.describe(*best),
+                self.catalog.describe(*second)
+            ))),
+            [(_, best), ..] => {
+                self.confidence.doubt(
+                    cost::NEARBY_COLUMN,
+                    format!("took '{text}' as {}, the closest column holding it", self.catalog.describe(*best)),
+                );
+                Ok(*best)
+            }
+        }
+    }
+
+    /// "have more than 5 invoices": HAVING on the count of the related rows.
+    pub(super) fn having_counts(&mut self, draft: &mut Draft) -> Result<Vec<Predicate>, Abstention> {
+        let mut having = Vec::new();
+        for filter in &self.frame.filters {
+            if let Filter::CountOf { entity, op, number } = filter {
+                let node = self.entity_node(&mut draft.tree, entity.link)?;
+                let count = self.count_expr(&draft.tree, node)?;
+                having.push(Predicate::Compare(count, *op, Literal::Number(*number)));
+            }
+        }
+        if having.len() > 1 {
+            return Err(abstain("more than one 'have more than N ...' condition is not supported offline"));
+        }
+        Ok(having)
+    }
+
+    pub(super) fn counted_of_having(&self) -> Option<&EntityRef> {
+        self.frame.filters.iter().find_map(|f| match f {
+            Filter::CountOf { entity, .. } => Some(entity),
+            _ => None,
+        })
+    }
+
+    /// The count expression the HAVING clause uses, to show it in the result too.
+    pub(super) fn having_count_expr(&mut self, draft: &Draft) -> Result<Expr, Abstention> {
+        let entity = self.counted_of_having().ok_or_else(|| abstain("no count to show"))?.link;
+        let node = draft
+            .tree
+            .nodes
+            .iter()
+            .position(|n| n.table == entity.table)
+            .ok_or_else(|| abstain("the counted table is not joined"))?;
+        self.count_expr(&draft.tree, node)
+    }
+
+    pub(super) fn refuse_having(&self) -> Result<(), Abstention> {
+        match self.counted_of_having() {
+            Some(entity) => Err(abstain(format!(
+                "'more than N {}' is only supported with 'how many' or a list of rows",
+                entity.text
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// Grouped results: by the measure (largest first) or, for years and months, chronologically.
+    pub(super) fn grouped_order(&mut self, mut draft: Draft, alias: &str) -> Result<Query, Abstention> {
+        let mut order: Vec<(OrderKey, bool)> = Vec::new();
+        match &self.frame.order {
+            Some(OrderRequest::Alphabetical { descending }) => {
+                order.extend(draft.group_by.iter().map(|e| (OrderKey::Expr(e.clone()), *descending)));
+            }
+            Some(OrderRequest::ByMeasure { measure, descending }) => {
+                let Measure::Attribute(attribute) = measure else {
+                    return Err(abstain(format!(
+                        "sorting grouped results by '{}' is not supported offline",
+                        measure.text()
+                    )));
+                };
+                let near = self.tree_tables(&draft.tree);
+                let column = self.choose_column(attribute, &near, |_| true)?;
+                let grouped =
+                    draft.group_by.iter().find(|e| matches!(e, Expr::Column { column: c, .. } if *c == column));
+                let grouped = grouped.cloned().ok_or_else(|| {
+                    abstain(format!("sorting grouped results by '{}' is not supported offline", attribute.text))
+                })?;
+                order.push((OrderKey::Expr(grouped), *descending));
+            }
+            None if draft.time_bucket => {
+                order.extend(draft.tie_breakers.iter().map(|e| (OrderKey::Expr(e.clone()), false)));
+            }
+            None => {
+                order.push((OrderKey::Alias(alias.to_string()), true));
+                order.extend(draft.tie_breakers.iter().map(|e| (OrderKey::Expr(e.clone()), false)));
+            }
+        }
+        let tie_breakers = std::mem::take(&mut draft.tie_breakers);
+        let mut query = draft.into_query();
+        for key in tie_breakers {
+            if !order.iter().any(|(k, _)| *k == OrderKey::Expr(key.clone())) {
+                order.push((OrderKey::Expr(key), false));
+            }
+        }
+        query.order_by = order;
+        Ok(query)
+    }
+
+    /// Ranked groups: by the measure, then by the group's key so ties break the same everywhere.
+    pub(super) fn ranked_order(&mut self, draft: Draft, alias: &str, descending: bool) -> Query {
+        let measure = draft.outputs.iter().find(|o| o.alias.as_deref() == Some(alias)).map(|o| &o.expr);
+        let key = match measure {
+            Some(expr @ Expr::Aggregate(AggFunc::Sum | AggFunc::Avg, _)) => OrderKey::Rounded(expr.clone()),
+            _ => OrderKey::Alias(alias.to_string()),
+        };
+        let mut order = vec![(key, descending)];
+        order.extend(draft.tie_breakers.iter().map(|e| (OrderKey::Expr(e.clone()), false)));
+        let mut query = draft.into_query();
+        query.order_by = order;
+        query
+    }
+
+    /// A list's order: as asked, else by the key (or the first column).
+    pub(super) fn list_order(
+        &mut self,
+        draft: &mut Draft,
+        root: TableId,
+        distinct: bool,
+    ) -> Result<Vec<(OrderKey, bool)>, Abstention> {
+        let keys = self.key_exprs(root, 0);
+        let mut order = match &self.frame.order {
+            Some(OrderRequest::Alphabetical { descending }) => {
+                let labels = self.catalog.labels(root);
+                if labels.is_empty() {
+                    return Err(abstain(format!(
+                        "{} has no name column to sort alphabetically",
+                        self.catalog.table_name(root)
+                    )));
+                }
+                labels
+                    .into_iter()
+                    .map(|column| (OrderKey::Expr(Expr::Column { node: 0, column }), *descending))
+                    .collect()
+            }
+            Some(OrderRequest::ByMeasure { measure, descending }) => {
+                let numeric = self.numeric(measure, &[root], false).or_else(|_| match measure {
+                    Measure::Attribute(a) => self.choose_column(a, &[root], |_| true).map(|column| Numeric {
+                        expr: NumericExpr::Column(column),
+                        name: snake_case(self.catalog.column_name(column)),
+                        concept: None,
+                    }),
+                    Measure::Concept { .. } => Err(abstain(format!("could not sort by '{}'", measure.text()))),
+                })?;
+                let node = self.attach(&mut draft.tree, numeric.expr.table())?;
+                let value = numeric_expr(numeric.expr, node);
+                match numeric.expr {
+                    NumericExpr::Column(column) => self.push_column(draft, node, column),
+                    NumericExpr::Product(..) if !draft.outputs.iter().any(|o| o.expr == value) => {
+                        draft.outputs.push(Output { expr: value.clone(), alias: Some(numeric.name.clone()) });
+                    }
+                    NumericExpr::Product(..) => {}
+                }
+                vec![(OrderKey::Expr(value), *descending)]
+            }
+            None => Vec::new(),
+        };
+        let selected = |e: &Expr| draft.outputs.iter().any(|o| &o.expr == e);
+        let tie_breakers: Vec<Expr> = if keys.iter().all(selected) || !distinct {
+            keys
+        } else {
+            draft.outputs.iter().map(|o| o.expr.clone()).collect()
+        };
+        for key in tie_breakers {
+            if !order.iter().any(|(k, _)| *k == OrderKey::Expr(key.clone())) {
+                order.push((OrderKey::Expr(key), false));
+            }
+        }
+        Ok(order)
+    }
+}

@@ -1,0 +1,576 @@
+//! Resolution: turns a [`Frame`] into a concrete [`Query`] — chooses one
+//! column for every attribute, value and measure the question names, picks
+//! the date column for years and months, joins the tables they live in by the
+//! shortest foreign-key paths, and builds the select list, grouping, ordering
+//! and limit of the question's shape.
+//!
+//! Files: this one holds the entry point and one method per question shape;
+//! `columns` chooses columns and measures, `dates` the date for years and
+//! months, `clauses` builds grouping, filters, HAVING and ORDER BY, and
+//! `joining` grows the join tree and knows when joins repeat rows.
+//!
+//! Invariants: a choice between equally good columns is an abstention
+//! ("ambiguous: ..."), never a guess. A count over joins that repeat the
+//! counted rows becomes `COUNT(DISTINCT key)`; a sum or average over such joins
+//! is refused, because it would double count. Top-N results are ordered by the
+//! measure and then by the key, so every database returns the same rows.
+
+mod clauses;
+mod columns;
+mod dates;
+mod joining;
+
+use super::catalog::{Catalog, ColumnFacts, ColumnId, NumericExpr, TableId, ValueKind};
+use super::confidence::{Confidence, cost};
+use super::joins::{JoinGraph, JoinTree, NodeId};
+use super::linking::{EntityLink, Fit, ValueLink};
+use super::render::{Expr, Literal, OrderKey, Output, Predicate, Query};
+use super::shapes::{
+    AggFunc, AttributeRef, EntityRef, Filter, Frame, GroupKey, Measure, OrderRequest, RankKey, Select, Subject,
+};
+use super::tokens::{singular, snake_case, stem};
+use super::vocabulary::{CompareOp, Concept};
+use crate::synth::Abstention;
+
+fn abstain(reason: impl Into<String>) -> Abstention {
+    Abstention { reason: reason.into() }
+}
+
+/// Chooses columns and joins for a frame and builds its query.
+pub(crate) fn resolve(
+    frame: &Frame,
+    catalog: &Catalog,
+    graph: &JoinGraph,
+    confidence: &mut Confidence,
+) -> Result<Query, Abstention> {
+    let mut resolver =
+        Resolver { catalog, graph, confidence, frame, group: frame.group.clone(), named: named_tables(frame) };
+    let query = match &frame.select {
+        Select::CountRows(entity) => resolver.count_rows(entity)?,
+        Select::CountValues(attribute) => resolver.count_values(attribute)?,
+        Select::List { entity, attributes, identify } => resolver.list(entity.link, attributes, *identify)?,
+        Select::Distinct(attribute) => resolver.distinct(attribute)?,
+        Select::Aggregate { func, measure } => resolver.aggregate(*func, measure)?,
+        Select::Ranked { subject, key, descending, limit } => resolver.ranked(subject, key, *descending, *limit)?,
+    };
+    resolver.judge_joins(&query.from);
+    Ok(query)
+}
+
+/// Tables the question names, in order: they steer every column choice.
+fn named_tables(frame: &Frame) -> Vec<TableId> {
+    let mut tables = Vec::new();
+    let mut add = |link: Option<&EntityLink>| {
+        if let Some(link) = link
+            && !tables.contains(&link.table)
+        {
+            tables.push(link.table);
+        }
+    };
+    let subject_link = |subject: &Subject| match subject {
+        Subject::Entity(e) => Some(e.link),
+        Subject::Attribute(a) => a.qualifier,
+    };
+    match &frame.select {
+        Select::CountRows(e) | Select::List { entity: e, .. } => add(Some(&e.link)),
+        Select::CountValues(a) | Select::Distinct(a) => add(a.qualifier.as_ref()),
+        Select::Aggregate { measure, .. } => add(measure_qualifier(measure).as_ref()),
+        Select::Ranked { subject, key, .. } => {
+            add(subject_link(subject).as_ref());
+            match key {
+                RankKey::Count(e) => add(Some(&e.link)),
+                RankKey::Measure(_, m) => add(measure_qualifier(m).as_ref()),
+            }
+        }
+    }
+    if let Some(GroupKey::Entity(e)) = &frame.group {
+        add(Some(&e.link));
+    }
+    for filter in &frame.filters {
+        match filter {
+            Filter::Values { alternatives, anchor, .. } => {
+                add(anchor.as_ref());
+                if let [only] = alternatives[0].as_slice() {
+                    add(Some(&EntityLink { table: only.column.table, role: None }));
+                }
+            }
+            Filter::Text { target, .. } => add(subject_link(target).as_ref()),
+            Filter::CountOf { entity, .. } => add(Some(&entity.link)),
+            Filter::Compare { measure, .. } => add(measure_qualifier(measure).as_ref()),
+            Filter::Period { .. } | Filter::MonthOfYear { .. } => {}
+        }
+    }
+    for entity in &frame.context {
+        add(Some(&entity.link));
+    }
+    tables
+}
+
+fn measure_qualifier(measure: &Measure) -> Option<EntityLink> {
+    match measure {
+        Measure::Attribute(a) => a.qualifier,
+        Measure::Concept { qualifier, .. } => *qualifier,
+    }
+}
+
+/// A resolved number to aggregate, compare or order by.
+#[derive(Debug, Clone)]
+struct Numeric {
+    expr: NumericExpr,
+    /// Base of its result-column alias.
+    name: String,
+    /// The concept it was found through, if any.
+    concept: Option<Concept>,
+}
+
+/// A query under construction.
+struct Draft {
+    tree: JoinTree,
+    outputs: Vec<Output>,
+    filters: Vec<Predicate>,
+    group_by: Vec<Expr>,
+    /// Deterministic tie-breakers for ordering (keys of the grouped rows).
+    tie_breakers: Vec<Expr>,
+    /// Grouped by year or month: order by the bucket.
+    time_bucket: bool,
+}
+
+impl Draft {
+    fn new(root: TableId) -> Draft {
+        Draft {
+            tree: JoinTree::new(root),
+            outputs: Vec::new(),
+            filters: Vec::new(),
+            group_by: Vec::new(),
+            tie_breakers: Vec::new(),
+            time_bucket: false,
+        }
+    }
+
+    fn into_query(self) -> Query {
+        Query {
+            from: self.tree,
+            distinct: false,
+            outputs: self.outputs,
+            filters: self.filters,
+            group_by: self.group_by,
+            having: Vec::new(),
+            order_by: Vec::new(),
+            limit: None,
+            count_as: None,
+        }
+    }
+}
+
+struct Resolver<'a> {
+    catalog: &'a Catalog,
+    graph: &'a JoinGraph,
+    confidence: &'a mut Confidence,
+    frame: &'a Frame,
+    /// The frame's group key, unless the shape decided it means something else.
+    group: Option<GroupKey>,
+    named: Vec<TableId>,
+}
+
+impl Resolver<'_> {
+    /// "how many customers (per country)", "how many albums have more than 20 tracks".
+    fn count_rows(&mut self, entity: &EntityRef) -> Result<Query, Abstention> {
+        let root = entity.link.table;
+        if let Some(GroupKey::Entity(group)) = &self.group {
+            refuse_counting_per_itself(entity, group)?;
+        }
+        let mut draft = Draft::new(root);
+        self.prepare(&mut draft)?;
+        let having = self.having_counts(&mut draft)?;
+        let alias = count_alias(self.catalog, entity.link);
+        if !having.is_empty() {
+            if !draft.group_by.is_empty() {
+                return Err(abstain("'how many ... have more than N ...' per group is not supported offline"));
+            }
+            let key = self.require_key(root)?;
+            let key = Expr::Column { node: 0, column: key };
+            let mut query = draft.into_query();
+            query.outputs = vec![Output { expr: key.clone(), alias: None }];
+            query.group_by = vec![key];
+            query.having = having;
+            query.count_as = Some(alias);
+            return Ok(query);
+        }
+        let count = self.count_expr(&draft.tree, 0)?;
+        draft.outputs.push(Output { expr: count, alias: Some(alias.clone()) });
+        let mut query = self.grouped_order(draft, &alias)?;
+        if query.group_by.is_empty() {
+            query.order_by.clear();
+        }
+        Ok(query)
+    }
+
+    /// "how many countries have customers": distinct values counted.
+    fn count_values(&mut self, attribute: &AttributeRef) -> Result<Query, Abstention> {
+        let column = self.choose_column(attribute, &self.named.clone(), |_| true)?;
+        let mut draft = Draft::new(column.table);
+        self.prepare(&mut draft)?;
+        self.refuse_having()?;
+        let alias = format!("{}_count", snake_case(self.catalog.column_name(column)));
+        let value = Expr::Column { node: 0, column };
+        draft.outputs.push(Output { expr: Expr::CountDistinct(Box::new(value)), alias: Some(alias.clone()) });
+        let mut query = self.grouped_order(draft, &alias)?;
+        if query.group_by.is_empty() {
+            query.order_by.clear();
+        }
+        Ok(query)
+    }
+
+    /// "list customers in Brazil", "names and emails of customers", "artists with more than 10 albums".
+    fn list(&mut self, entity: EntityLink, attributes: &[AttributeRef], identify: bool) -> Result<Query, Abstention> {
+        let root = entity.table;
+        let mut draft = Draft::new(root);
+        self.prepare(&mut draft)?;
+        if !draft.group_by.is_empty() {
+            return Err(abstain(format!(
+                "listing {} grouped by something is not supported offline; ask for a count or total per group",
+                self.catalog.table_name(root)
+            )));
+        }
+        let mut columns = if identify { self.display_columns(root)? } else { Vec::new() };
+        for attribute in attributes {
+            columns.extend(self.choose_columns(attribute, &[root])?);
+        }
+        for column in &columns {
+            let node = self.attach(&mut draft.tree, column.table)?;
+            self.push_column(&mut draft, node, *column);
+        }
+        let having = self.having_counts(&mut draft)?;
+        if !having.is_empty() {
+            let counted = self.counted_of_having();
+            let alias = counted.map_or_else(|| "related_count".to_string(), |e| count_alias(self.catalog, e.link));
+            let count = self.having_count_expr(&draft)?;
+            draft.group_by = draft.outputs.iter().map(|o| o.expr.clone()).collect();
+            draft.tie_breakers = self.key_exprs(root, 0);
+            draft.outputs.push(Output { expr: count, alias: Some(alias.clone()) });
+            let mut query = self.grouped_order(draft, &alias)?;
+            query.having = having;
+            return Ok(query);
+        }
+        let distinct = draft.tree.multiplies(0);
+        let order = self.list_order(&mut draft, root, distinct)?;
+        let mut query = draft.into_query();
+        query.distinct = distinct;
+        query.order_by = order;
+        Ok(query)
+    }
+
+    /// "which countries have customers", "distinct billing countries".
+    fn distinct(&mut self, attribute: &AttributeRef) -> Result<Query, Abstention> {
+        let columns = self.choose_columns(attribute, &self.named.clone())?;
+        let categorical =
+            |c: &ColumnId| !self.catalog.schema.tables[c.table].columns[c.column].sample_values.is_empty();
+        let column = match columns.as_slice() {
+            [column] if categorical(column) || attribute.qualifier.is_none() => *column,
+            _ => {
+                // "names of artists", "names of employees": the attribute of every row, not a set of values.
+                let table = attribute.qualifier.unwrap_or(EntityLink { table: columns[0].table, role: None });
+                return self.list(table, std::slice::from_ref(attribute), false);
+            }
+        };
+        let mut draft = Draft::new(column.table);
+        self.prepare(&mut draft)?;
+        self.refuse_having()?;
+        if !draft.group_by.is_empty() {
+            return Err(abstain(format!(
+                "'{}' per group needs an aggregate: say total, average, minimum or maximum",
+                attribute.text
+            )));
+        }
+        let value = Expr::Column { node: 0, column };
+        draft.filters.push(Predicate::NotNull(value.clone()));
+        self.push_column(&mut draft, 0, column);
+        let descending = matches!(self.frame.order, Some(OrderRequest::Alphabetical { descending: true }));
+        let mut query = draft.into_query();
+        query.distinct = true;
+        query.order_by = vec![(OrderKey::Expr(value), descending)];
+        Ok(query)
+    }
+
+    /// "total revenue per year", "average invoice total by country".
+    fn aggregate(&mut self, func: AggFunc, measure: &Measure) -> Result<Query, Abstention> {
+        let additive = matches!(func, AggFunc::Sum | AggFunc::Avg);
+        let near = self.named.clone();
+        let numeric = self.numeric(measure, &near, additive)?;
+        if let Some(GroupKey::Entity(unit)) = &self.group
+            && func == AggFunc::Avg
+            && unit.link.table == numeric.expr.table()
+        {
+            // "average revenue per invoice": the average over invoices, not one group per invoice.
+            self.group = None;
+        }
+        let mut draft = Draft::new(numeric.expr.table());
+        self.prepare(&mut draft)?;
+        self.refuse_having()?;
+        if additive {
+            self.refuse_double_counting(&draft.tree, 0, measure.text())?;
+        }
+        let alias = aggregate_alias(func, &numeric.name);
+        let value = numeric_expr(numeric.expr, 0);
+        draft.outputs.push(Output { expr: Expr::Aggregate(func, Box::new(value)), alias: Some(alias.clone()) });
+        let mut query = self.grouped_order(draft, &alias)?;
+        if query.group_by.is_empty() {
+            query.order_by.clear();
+        }
+        Ok(query)
+    }
+
+    /// Top-N and "which X has the most Y".
+    fn ranked(
+        &mut self,
+        subject: &Subject,
+        key: &RankKey,
+        descending: bool,
+        limit: Option<u64>,
+    ) -> Result<Query, Abstention> {
+        if self.group.is_some() {
+            return Err(abstain("ranking within groups ('top N per ...') is not supported offline"));
+        }
+        self.refuse_having()?;
+        let limit = limit.or_else(|| is_singular(subject_text(subject)).then_some(1));
+        let subject_table = match subject {
+            Subject::Entity(e) => Some(e.link.table),
+            Subject::Attribute(_) => None,
+        };
+        let mut query = match key {
+            RankKey::Count(counted) => {
+                if let Subject::Entity(subject) = subject {
+                    refuse_counting_per_itself(counted, subject)?;
+                }
+                let mut draft = Draft::new(counted.link.table);
+                self.group_by_subject(&mut draft, subject)?;
+                self.prepare(&mut draft)?;
+                let alias = count_alias(self.catalog, counted.link);
+                let count = self.count_expr(&draft.tree, 0)?;
+                draft.outputs.push(Output { expr: count, alias: Some(alias.clone()) });
+                self.ranked_order(draft, &alias, descending)
+            }
+            RankKey::Measure(func, measure) => {
+                let mut near: Vec<TableId> = subject_table.into_iter().collect();
+                near.extend(self.named.iter().copied().filter(|t| Some(*t) != subject_table));
+                let wanted_func = *func;
+                let numeric =
+                    self.numeric(measure, &near, wanted_func.is_none_or(|f| f != AggFunc::Min && f != AggFunc::Max))?;
+                let per_row = subject_table.is_some_and(|s| self.reaches_without_fan_out(s, numeric.expr.table()));
+                if per_row && let Some(subject_table) = subject_table {
+                    self.ranked_rows(subject_table, &numeric, descending)?
+                } else {
+                    let func = match wanted_func {
+                        Some(func) => func,
+                        None => self.default_total(&numeric, measure),
+                    };
+                    let mut draft = Draft::new(numeric.expr.table());
+                    self.group_by_subject(&mut draft, subject)?;
+                    self.prepare(&mut draft)?;
+                    if matches!(func, AggFunc::Sum | AggFunc::Avg) {
+                        self.refuse_double_counting(&draft.tree, 0, measure.text())?;
+                    }
+                    let alias = aggregate_alias(func, &numeric.name);
+                    let value = Expr::Aggregate(func, Box::new(numeric_expr(numeric.expr, 0)));
+                    draft.outputs.push(Output { expr: value, alias: Some(alias.clone()) });
+                    self.ranked_order(draft, &alias, descending)
+                }
+            }
+        };
+        query.limit = limit;
+        Ok(query)
+    }
+
+    /// Rows of one table ordered by a value of each row ("the 10 longest tracks").
+    fn ranked_rows(&mut self, table: TableId, numeric: &Numeric, descending: bool) -> Result<Query, Abstention> {
+        let mut draft = Draft::new(table);
+        for column in self.display_columns(table)? {
+            self.push_column(&mut draft, 0, column);
+        }
+        let node = self.attach(&mut draft.tree, numeric.expr.table())?;
+        let value = numeric_expr(numeric.expr, node);
+        match numeric.expr {
+            NumericExpr::Column(column) if column.table == table => self.push_column(&mut draft, node, column),
+            _ => draft.outputs.push(Output { expr: value.clone(), alias: Some(numeric.name.clone()) }),
+        }
+        self.prepare(&mut draft)?;
+        if draft.tree.multiplies(0) {
+            return Err(abstain(format!(
+                "ranking {} here would repeat rows (a join multiplies them)",
+                self.catalog.table_name(table)
+            )));
+        }
+        let mut order = vec![(OrderKey::Expr(value), descending)];
+        order.extend(self.key_exprs(table, 0).into_iter().map(|k| (OrderKey::Expr(k), false)));
+        let mut query = draft.into_query();
+        query.order_by = order;
+        Ok(query)
+    }
+}
+
+fn node_table(tree: &JoinTree, node: NodeId) -> TableId {
+    tree.nodes[node].table
+}
+
+fn numeric_expr(expr: NumericExpr, node: NodeId) -> Expr {
+    match expr {
+        NumericExpr::Column(column) => Expr::Column { node, column },
+        NumericExpr::Product(a, b) => {
+            Expr::Product(Box::new(Expr::Column { node, column: a }), Box::new(Expr::Column { node, column: b }))
+        }
+    }
+}
+
+/// `customer_count`; a role counts as its role name (`manager_count`).
+fn count_alias(catalog: &Catalog, link: EntityLink) -> String {
+    let base = match link.role {
+        Some(fk) => {
+            let columns = &catalog.schema.tables[fk.table].foreign_keys[fk.index].columns;
+            let name = snake_case(&columns.join("_"));
+            name.strip_suffix("_id").map(str::to_string).unwrap_or(name)
+        }
+        None => {
+            let name = snake_case(catalog.table_name(link.table));
+            match name.rsplit_once('_') {
+                Some((head, last)) => format!("{head}_{}", singular(last)),
+                None => singular(&name),
+            }
+        }
+    };
+    format!("{base}_count")
+}
+
+/// "employees per employee" counts each row once per itself; a self-reference
+/// must be named by its role ("per manager").
+fn refuse_counting_per_itself(counted: &EntityRef, group: &EntityRef) -> Result<(), Abstention> {
+    if counted.link.table == group.link.table && counted.link.role.is_none() && group.link.role.is_none() {
+        return Err(abstain(format!(
+            "counting '{}' per '{}' needs the relationship between them named (such as 'per manager')",
+            counted.text, group.text
+        )));
+    }
+    Ok(())
+}
+
+/// `total_revenue`, `avg_unit_price`; never `total_total`.
+fn aggregate_alias(func: AggFunc, name: &str) -> String {
+    let prefix = func.alias_prefix();
+    if name == prefix || name.starts_with(&format!("{prefix}_")) {
+        name.to_string()
+    } else {
+        format!("{prefix}_{name}")
+    }
+}
+
+fn subject_text(subject: &Subject) -> &str {
+    match subject {
+        Subject::Entity(e) => &e.text,
+        Subject::Attribute(a) => &a.text,
+    }
+}
+
+/// "artist" but not "artists": a singular subject asks for one row.
+fn is_singular(text: &str) -> bool {
+    let last = text.split_whitespace().last().unwrap_or(text).to_lowercase();
+    !last.ends_with('s') || last.ends_with("ss") || last.ends_with("us") || last.ends_with("is")
+}
+
+fn join_names<S: AsRef<str>>(names: &[S]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => one.as_ref().to_string(),
+        [rest @ .., last] => {
+            format!("{} and {}", rest.iter().map(|s| s.as_ref()).collect::<Vec<_>>().join(", "), last.as_ref())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use crate::dialect::Dialect;
+    use crate::synth::offline::OfflineSynthesizer;
+    use crate::synth::offline::fixtures::shop;
+
+    fn sql(question: &str) -> Result<String, String> {
+        let synth = OfflineSynthesizer::new(&shop(Dialect::Postgres), &Default::default(), 0.6);
+        synth.synthesize(question).map(|answer| answer.sql).map_err(|abstention| abstention.reason)
+    }
+
+    #[test]
+    fn revenue_per_category_uses_line_amounts_not_double_counted_order_totals() {
+        let revenue = sql("Total revenue per category").unwrap();
+        assert!(
+            revenue.contains(r#"SUM("order_item"."unit_price" * "order_item"."quantity") AS "total_revenue""#),
+            "{revenue}"
+        );
+        let totals = sql("Total order total per category").unwrap_err();
+        assert!(totals.contains("counted more than once"), "{totals}");
+        let per_customer = sql("Total revenue per customer").unwrap();
+        assert!(per_customer.contains(r#"SUM("orders"."total")"#), "{per_customer}");
+    }
+
+    #[test]
+    fn counts_over_joins_that_repeat_rows_count_distinct_keys() {
+        let per_category = sql("How many customers per category?").unwrap();
+        assert!(
+            per_category.contains(r#"COUNT(DISTINCT "customer"."customer_id") AS "customer_count""#),
+            "{per_category}"
+        );
+        let per_customer = sql("How many orders per customer?").unwrap();
+        assert!(per_customer.contains(r#"COUNT(*) AS "order_count""#), "{per_customer}");
+    }
+
+    #[test]
+    fn a_role_joins_the_self_reference_under_its_own_alias() {
+        let managers = sql("How many employees does each manager have?").unwrap();
+        assert!(
+            managers.contains(r#"JOIN "employee" AS "manager" ON "employee"."manager_id" = "manager"."employee_id""#),
+            "{managers}"
+        );
+        assert!(
+            managers.starts_with(r#"SELECT "manager"."employee_id", "manager"."first_name", "manager"."last_name""#),
+            "{managers}"
+        );
+    }
+
+    #[test]
+    fn questions_this_reader_cannot_express_abstain() {
+        assert!(sql("List the discontinued products").unwrap_err().contains("'discontinued'"));
+        assert!(sql("How many employees per employee?").unwrap_err().contains("relationship"));
+        assert!(sql("Which employee has the most employees?").unwrap_err().contains("relationship"));
+    }
+
+    #[test]
+    fn ties_between_columns_or_dates_abstain_and_name_them() {
+        assert_eq!(sql("List all names").unwrap_err(), "ambiguous: 'names' matches category.name and product.name");
+        let dates = sql("How many employees in 2020?").unwrap_err();
+        assert!(dates.contains("employee.hire_date") && dates.contains("employee.birth_date"), "{dates}");
+        assert!(sql("How many employees were hired in 2020?").is_ok());
+        assert!(sql("How many employees per customer?").unwrap_err().contains("no foreign-key path"));
+    }
+
+    #[test]
+    fn aliases_read_naturally() {
+        assert_eq!(aggregate_alias(AggFunc::Sum, "revenue"), "total_revenue");
+        assert_eq!(aggregate_alias(AggFunc::Sum, "total"), "total");
+        assert_eq!(aggregate_alias(AggFunc::Avg, "unit_price"), "avg_unit_price");
+        assert_eq!(aggregate_alias(AggFunc::Max, "milliseconds"), "max_milliseconds");
+    }
+
+    #[test]
+    fn singular_subjects_ask_for_one_row() {
+        assert!(is_singular("employee"));
+        assert!(is_singular("country"));
+        assert!(!is_singular("customers"));
+        assert!(!is_singular("media types"));
+        assert!(is_singular("status"));
+    }
+
+    #[test]
+    fn names_join_into_a_sentence() {
+        assert_eq!(join_names(&["A.x"]), "A.x");
+        assert_eq!(join_names(&["A.x", "B.x", "C.x"]), "A.x, B.x and C.x");
+    }
+}

@@ -1,0 +1,243 @@
+//! Conditions: numeric comparisons ("more than 20 tracks", "a total over
+//! 20"), dates ("in 2021", "between 2021 and 2022", "in March 2022",
+//! "since 2020"), quoted strings and sampled values ("customers in Brazil",
+//! "Brazil or Chile").
+//!
+//! Invariants: a value is attached to the table named next to it when that
+//! table holds it; one question has at most one date range.
+
+use super::*;
+use crate::synth::offline::linking::ValueLink;
+use crate::synth::offline::vocabulary::CompareOp;
+
+impl Reader<'_> {
+    /// "more than 20 tracks", "a total over 20", "longer than 300000 milliseconds".
+    pub(super) fn read_comparisons(&mut self) -> Result<(), Abstention> {
+        for i in 0..self.items.len() {
+            let (op, concept) = match self.keyword(i) {
+                Some(Keyword::Compare(op)) => (op, None),
+                Some(Keyword::Comparative { concept, op }) => (op, Some(concept)),
+                _ => continue,
+            };
+            let text = &self.items[i].text;
+            let number = self.number(i + 1).ok_or_else(|| abstain(format!("expected a number after '{text}'")))?;
+            let text = format!("{} {}", text, self.items[i + 1].text);
+            self.mark([i, i + 1]);
+            if let Some(concept) = concept {
+                let measure = if self.is_attribute(i + 2) {
+                    self.mark([i + 2]);
+                    self.measure(i + 2)
+                } else {
+                    Measure::Concept { concept, text: self.items[i].text.clone(), qualifier: None }
+                };
+                self.filters.push(Filter::Compare { measure, op, number, text });
+            } else if self.is_entity(i + 2) {
+                let entity = self.entity(i + 2)?;
+                self.mark([i + 2]);
+                self.filters.push(Filter::CountOf { entity, op, number });
+            } else if let Some(m) = (0..i).rev().find(|&j| self.free(j) && !self.is_keyword(j, Keyword::Have))
+                && self.is_measure(m)
+            {
+                self.mark([m]);
+                self.filters.push(Filter::Compare { measure: self.measure(m), op, number, text });
+            } else if self.is_measure(i + 2) {
+                self.mark([i + 2]);
+                self.filters.push(Filter::Compare { measure: self.measure(i + 2), op, number, text });
+            } else {
+                return Err(abstain(format!("could not tell what '{text}' refers to")));
+            }
+        }
+        for i in 1..self.items.len() {
+            let op = match self.keyword(i) {
+                Some(Keyword::OrMore) => CompareOp::Ge,
+                Some(Keyword::OrLess) => CompareOp::Le,
+                _ => continue,
+            };
+            if let Some(number) = self.number(i - 1)
+                && self.is_entity(i + 1)
+            {
+                let entity = self.entity(i + 1)?;
+                self.mark([i - 1, i, i + 1]);
+                self.filters.push(Filter::CountOf { entity, op, number });
+            }
+        }
+        Ok(())
+    }
+
+    /// Years, months, year ranges and "per year" / "per month".
+    pub(super) fn read_time(&mut self) -> Result<(), Abstention> {
+        for i in 0..self.items.len() {
+            let bucket = match self.keyword(i) {
+                Some(Keyword::Yearly) => Some((vec![i], GroupKey::Year)),
+                Some(Keyword::Monthly) => Some((vec![i], GroupKey::Month)),
+                Some(Keyword::Per | Keyword::By) if self.is_keyword(i + 1, Keyword::Year) => {
+                    Some((vec![i, i + 1], GroupKey::Year))
+                }
+                Some(Keyword::Per | Keyword::By) if self.is_keyword(i + 1, Keyword::Month) => {
+                    Some((vec![i, i + 1], GroupKey::Month))
+                }
+                _ => None,
+            };
+            if let Some((indices, key)) = bucket {
+                self.mark(indices);
+                self.set_group(key)?;
+            }
+        }
+        for i in 0..self.items.len() {
+            if !self.free(i) {
+                continue;
+            }
+            let year = |reader: &Self, j: usize| reader.number(j).and_then(as_year);
+            let (span, from, until) = match (&self.items[i].kind, self.keyword(i)) {
+                (_, Some(Keyword::Between | Keyword::From))
+                    if year(self, i + 1).is_some()
+                        && matches!(self.keyword(i + 2), Some(Keyword::And | Keyword::To))
+                        && year(self, i + 3).is_some() =>
+                {
+                    let (a, b) = (year(self, i + 1).unwrap_or_default(), year(self, i + 3).unwrap_or_default());
+                    if b < a {
+                        return Err(abstain(format!("the year range {a} to {b} is empty")));
+                    }
+                    (i..=i + 3, Some(YearMonth::start_of(a)), Some(YearMonth::start_of(b + 1)))
+                }
+                (_, Some(Keyword::Since | Keyword::From)) if year(self, i + 1).is_some() => {
+                    (i..=i + 1, year(self, i + 1).map(YearMonth::start_of), None)
+                }
+                (_, Some(Keyword::After)) if year(self, i + 1).is_some() => {
+                    (i..=i + 1, year(self, i + 1).map(|y| YearMonth::start_of(y + 1)), None)
+                }
+                (_, Some(Keyword::Before)) if year(self, i + 1).is_some() => {
+                    (i..=i + 1, None, year(self, i + 1).map(YearMonth::start_of))
+                }
+                (ItemKind::Month(month), _) if year(self, i + 1).is_some() => {
+                    let start = YearMonth { year: year(self, i + 1).unwrap_or_default(), month: *month };
+                    (i..=i + 1, Some(start), Some(start.next()))
+                }
+                (ItemKind::Month(month), _) => {
+                    self.mark([i]);
+                    let column = self.take_date_attribute(i);
+                    self.filters.push(Filter::MonthOfYear { column, month: *month });
+                    continue;
+                }
+                (ItemKind::Number(_), _) if year(self, i).is_some() => {
+                    // "in 2021", or "in 2021 and 2022" / "2021 or 2022": consecutive years only.
+                    let mut last = i;
+                    while matches!(self.keyword(last + 1), Some(Keyword::And | Keyword::Or))
+                        && year(self, last + 2) == year(self, last).map(|y| y + 1)
+                    {
+                        last += 2;
+                    }
+                    let (first, final_year) = (year(self, i).unwrap_or_default(), year(self, last).unwrap_or_default());
+                    (i..=last, Some(YearMonth::start_of(first)), Some(YearMonth::start_of(final_year + 1)))
+                }
+                _ => continue,
+            };
+            let start = *span.start();
+            self.mark(span);
+            let column = self.take_date_attribute(start);
+            if self.filters.iter().any(|f| matches!(f, Filter::Period { .. })) {
+                return Err(abstain("more than one date range in one question is not supported offline"));
+            }
+            self.filters.push(Filter::Period { column, from, until });
+        }
+        Ok(())
+    }
+
+    /// A date column named just before a time expression ("hired in 2002").
+    pub(super) fn take_date_attribute(&mut self, time_at: usize) -> Option<AttributeRef> {
+        let before = (0..time_at).rev().find(|&j| self.free(j) && !self.is_keyword(j, Keyword::Have))?;
+        let names_a_date = match self.kind(before) {
+            Some(ItemKind::Attribute(candidates)) => candidates.iter().any(|c| c.date),
+            _ => false,
+        };
+        if !self.is_attribute(before) || !names_a_date {
+            return None;
+        }
+        let attribute = self.attribute(before);
+        self.mark([before]);
+        Some(attribute)
+    }
+
+    /// Quoted strings: "artist named 'AC/DC'", "album title 'Let There Be Rock'".
+    pub(super) fn read_text_filters(&mut self) -> Result<(), Abstention> {
+        for i in 0..self.items.len() {
+            let Some(ItemKind::Quoted(text)) = self.kind(i) else { continue };
+            let target_at = (0..i)
+                .rev()
+                .find(|&j| !self.is_keyword(j, Keyword::Named) && !matches!(self.keyword(j), Some(Keyword::Have)));
+            let target = match target_at {
+                Some(j) if self.is_attribute(j) => {
+                    self.mark([j]);
+                    Subject::Attribute(self.attribute(j))
+                }
+                Some(j) if self.is_entity_kind(j) => {
+                    self.explained.push(j);
+                    self.anchors.push(j);
+                    Subject::Entity(self.entity(j)?)
+                }
+                _ => return Err(abstain(format!("could not tell which column '{text}' is compared with"))),
+            };
+            self.mark([i]);
+            self.filters.push(Filter::Text { target, text: text.clone() });
+        }
+        Ok(())
+    }
+
+    /// Sampled values ("customers in Brazil", "rock tracks", "Brazil or Chile").
+    pub(super) fn read_value_filters(&mut self) -> Result<(), Abstention> {
+        let mut i = 0;
+        while i < self.items.len() {
+            if !self.is_value(i) {
+                i += 1;
+                continue;
+            }
+            let mut alternatives = vec![self.value_links(i)];
+            let mut texts = vec![self.items[i].text.clone()];
+            let mut last = i;
+            let mut either = false;
+            while let Some(joiner @ (Keyword::Or | Keyword::And)) = self.keyword(last + 1) {
+                if !self.is_value(last + 2) {
+                    break;
+                }
+                either |= joiner == Keyword::Or;
+                self.mark([last + 1]);
+                last += 2;
+                alternatives.push(self.value_links(last));
+                texts.push(self.items[last].text.clone());
+            }
+            self.mark(i..=last);
+            let preposition = |j: usize| matches!(self.kind(j), Some(ItemKind::Keyword(Keyword::From | Keyword::Have)));
+            let before = (0..i).rev().find(|&j| !preposition(j)).unwrap_or(usize::MAX);
+            let neighbours: Vec<(usize, EntityLink)> = [last + 1, before]
+                .into_iter()
+                .filter_map(|j| match self.kind(j) {
+                    Some(ItemKind::Entity(links)) if links.len() == 1 => Some((j, links[0])),
+                    _ => None,
+                })
+                .collect();
+            let holds_value = |link: &EntityLink| alternatives[0].iter().any(|v| v.column.table == link.table);
+            let chosen = neighbours.iter().find(|(_, link)| holds_value(link)).or(neighbours.first()).copied();
+            let anchor_at = chosen.map(|(j, _)| j);
+            let anchor = chosen.map(|(_, link)| link);
+            if let Some(j) = anchor_at {
+                self.explained.push(j);
+                self.anchors.push(j);
+            }
+            self.filters.push(Filter::Values { alternatives, texts, either, anchor });
+            i = last + 1;
+        }
+        Ok(())
+    }
+
+    pub(super) fn value_links(&self, i: usize) -> Vec<ValueLink> {
+        match &self.items[i].kind {
+            ItemKind::Value(links) => links.clone(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// A number that reads as a calendar year.
+fn as_year(n: f64) -> Option<i32> {
+    (n.fract() == 0.0 && (1900.0..=2100.0).contains(&n)).then_some(n as i32)
+}

@@ -1,0 +1,202 @@
+//! The interpretation of one question as data: what is selected, grouped,
+//! filtered and ordered, with tables and columns still as linked candidates.
+//! `shapes` builds a [`Frame`]; `resolve` turns it into SQL.
+//!
+//! Invariants: a frame names columns only through their candidates
+//! ([`AttributeRef`], [`Measure`]); nothing here has chosen a column yet.
+
+use crate::synth::offline::linking::{ColumnLink, EntityLink, ValueLink};
+use crate::synth::offline::vocabulary::{CompareOp, Concept, Keyword};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AggFunc {
+    Sum,
+    Avg,
+    Min,
+    Max,
+}
+
+impl AggFunc {
+    pub(crate) fn sql(self) -> &'static str {
+        match self {
+            AggFunc::Sum => "SUM",
+            AggFunc::Avg => "AVG",
+            AggFunc::Min => "MIN",
+            AggFunc::Max => "MAX",
+        }
+    }
+
+    /// Prefix of result-column aliases ("total_revenue", "avg_unit_price").
+    pub(crate) fn alias_prefix(self) -> &'static str {
+        match self {
+            AggFunc::Sum => "total",
+            AggFunc::Avg => "avg",
+            AggFunc::Min => "min",
+            AggFunc::Max => "max",
+        }
+    }
+
+    pub(super) fn of(keyword: Keyword) -> Option<AggFunc> {
+        match keyword {
+            Keyword::Sum | Keyword::HowMuch => Some(AggFunc::Sum),
+            Keyword::Avg => Some(AggFunc::Avg),
+            Keyword::Min => Some(AggFunc::Min),
+            Keyword::Max => Some(AggFunc::Max),
+            _ => None,
+        }
+    }
+}
+
+/// A table the question names.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct EntityRef {
+    pub link: EntityLink,
+    pub text: String,
+}
+
+/// A column the question names, to be chosen among its candidates.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct AttributeRef {
+    pub candidates: Vec<ColumnLink>,
+    pub text: String,
+    /// The table named with it ("invoice total", "names of customers").
+    pub qualifier: Option<EntityLink>,
+}
+
+/// Something numeric: a named column or a concept such as revenue.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Measure {
+    Attribute(AttributeRef),
+    Concept { concept: Concept, text: String, qualifier: Option<EntityLink> },
+}
+
+impl Measure {
+    pub(crate) fn text(&self) -> &str {
+        match self {
+            Measure::Attribute(a) => &a.text,
+            Measure::Concept { text, .. } => text,
+        }
+    }
+}
+
+/// What is being ranked: rows of a table, or values of a column.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Subject {
+    Entity(EntityRef),
+    Attribute(AttributeRef),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum RankKey {
+    /// "by number of tracks", "the most albums"
+    Count(EntityRef),
+    /// "by revenue", "the highest total"; the function when the question names one.
+    Measure(Option<AggFunc>, Measure),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Select {
+    CountRows(EntityRef),
+    CountValues(AttributeRef),
+    /// Rows of a table: its key and name columns (`identify`) and/or the attributes asked for.
+    List {
+        entity: EntityRef,
+        attributes: Vec<AttributeRef>,
+        identify: bool,
+    },
+    Distinct(AttributeRef),
+    Aggregate {
+        func: AggFunc,
+        measure: Measure,
+    },
+    Ranked {
+        subject: Subject,
+        key: RankKey,
+        descending: bool,
+        limit: Option<u64>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum GroupKey {
+    Entity(EntityRef),
+    Attribute(AttributeRef),
+    Year,
+    Month,
+}
+
+/// A calendar month, for half-open date ranges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct YearMonth {
+    pub year: i32,
+    pub month: u32,
+}
+
+impl YearMonth {
+    pub(crate) fn start_of(year: i32) -> YearMonth {
+        YearMonth { year, month: 1 }
+    }
+
+    pub(crate) fn next(self) -> YearMonth {
+        if self.month == 12 {
+            YearMonth { year: self.year + 1, month: 1 }
+        } else {
+            YearMonth { month: self.month + 1, ..self }
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Filter {
+    /// One of the values (several when joined by "or"/"and"), each with its candidate columns.
+    Values {
+        alternatives: Vec<Vec<ValueLink>>,
+        texts: Vec<String>,
+        either: bool,
+        anchor: Option<EntityLink>,
+    },
+    /// A quoted string compared with a named column or with a table's name column.
+    Text {
+        target: Subject,
+        text: String,
+    },
+    Compare {
+        measure: Measure,
+        op: CompareOp,
+        number: f64,
+        text: String,
+    },
+    /// Dates in `[from, until)`; either end may be open.
+    Period {
+        column: Option<AttributeRef>,
+        from: Option<YearMonth>,
+        until: Option<YearMonth>,
+    },
+    MonthOfYear {
+        column: Option<AttributeRef>,
+        month: u32,
+    },
+    /// "have more than 5 invoices": the count of related rows per subject row.
+    CountOf {
+        entity: EntityRef,
+        op: CompareOp,
+        number: f64,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum OrderRequest {
+    ByMeasure { measure: Measure, descending: bool },
+    Alphabetical { descending: bool },
+}
+
+/// The interpretation of one question, before columns and joins are chosen.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Frame {
+    pub select: Select,
+    pub group: Option<GroupKey>,
+    pub filters: Vec<Filter>,
+    pub order: Option<OrderRequest>,
+    /// Other tables the question names; they are joined.
+    pub context: Vec<EntityRef>,
+}

@@ -1,0 +1,533 @@
+//! Question shapes: reads the linked [`Item`]s of a question into a [`Frame`]
+//! — what is selected (a count, rows, distinct values, an aggregate, a
+//! ranking), how it is grouped, filtered and ordered — without yet choosing
+//! columns or joins (see `resolve`).
+//!
+//! Shapes recognised: "how many X" / "number of X"; "list/show X" and bare
+//! "X in V"; "which Ys have X" and "distinct Y" (distinct values); "total /
+//! average / min / max M"; "per / by / for each / in each G" (one group key,
+//! including year and month); "top N X by M", "which X has the most Y", "the N
+//! longest X", "X with the highest M" (rankings); filters on sampled or quoted
+//! values, numeric comparisons, years, months and year ranges; "how many X have
+//! more than N Y"; "sorted by M", "alphabetically".
+//!
+//! The reading is split by concern: [`frame`] holds the result types,
+//! `ranking` the top-N and superlative rules, `conditions` the filters
+//! (comparisons, dates, values), `intent` counts, aggregates, distinct values,
+//! grouping and ordering; this file holds the reader and the leftover check.
+//!
+//! Invariants: every item is used by exactly one rule or reported; a write
+//! request, a negation or a relative date makes the question unanswerable here
+//! (an error, not a doubt), because ignoring it would give a wrong answer.
+
+mod conditions;
+mod frame;
+mod intent;
+mod ranking;
+
+pub(crate) use frame::*;
+
+use super::confidence::{Confidence, cost};
+use super::linking::{EntityLink, Item, ItemKind};
+use super::vocabulary::Keyword;
+use crate::synth::Abstention;
+fn abstain(reason: impl Into<String>) -> Abstention {
+    Abstention { reason: reason.into() }
+}
+
+/// Reads a question's items into a frame, recording doubts in `confidence`.
+pub(crate) fn interpret(items: &[Item], confidence: &mut Confidence) -> Result<Frame, Abstention> {
+    refuse_unanswerable(items)?;
+    let mut reader = Reader::new(items);
+    reader.merge_qualifiers();
+    reader.read_comparisons()?;
+    let ranked = reader.read_ranking()?;
+    reader.read_time()?;
+    reader.read_text_filters()?;
+    reader.read_value_filters()?;
+    reader.read_order()?;
+    let mut select = match ranked {
+        Some(select) => Some(select),
+        None => reader.read_intent()?,
+    };
+    reader.read_group()?;
+    if select.is_none() {
+        select = reader.default_select()?;
+    }
+    let select = select.ok_or_else(|| abstain("could not tell what the question asks for"))?;
+    let select = reader.attach_list_attributes(select);
+    reader.report_leftovers(confidence);
+    Ok(Frame { select, group: reader.group, filters: reader.filters, order: reader.order, context: reader.context })
+}
+
+/// Write requests, negations and relative dates cannot be answered correctly here.
+fn refuse_unanswerable(items: &[Item]) -> Result<(), Abstention> {
+    for item in items {
+        match item.kind {
+            ItemKind::Keyword(Keyword::Write) => {
+                return Err(abstain(format!(
+                    "sqlsynth only answers read-only questions: '{}' asks to change data",
+                    item.text
+                )));
+            }
+            ItemKind::Keyword(Keyword::Negation) => {
+                return Err(abstain(format!("negated questions ('{}') are not supported offline", item.text)));
+            }
+            ItemKind::Keyword(Keyword::RelativeTime) => {
+                return Err(abstain(format!(
+                    "dates relative to today ('{}') are not supported offline; name the year",
+                    item.text
+                )));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+struct Reader<'a> {
+    items: &'a [Item],
+    used: Vec<bool>,
+    qualifiers: Vec<Option<EntityLink>>,
+    group: Option<GroupKey>,
+    filters: Vec<Filter>,
+    order: Option<OrderRequest>,
+    context: Vec<EntityRef>,
+    /// Entities that anchored a value or qualified a column: named for a reason.
+    explained: Vec<usize>,
+    /// Where the listed table is named, to tell "names of customers" from "customers with their names".
+    listed_at: Option<usize>,
+    /// Entities a value or quoted string was attached to ("customers in Brazil").
+    anchors: Vec<usize>,
+}
+
+impl<'a> Reader<'a> {
+    fn new(items: &'a [Item]) -> Reader<'a> {
+        Reader {
+            items,
+            used: vec![false; items.len()],
+            qualifiers: vec![None; items.len()],
+            group: None,
+            filters: Vec::new(),
+            order: None,
+            context: Vec::new(),
+            explained: Vec::new(),
+            listed_at: None,
+            anchors: Vec::new(),
+        }
+    }
+
+    fn kind(&self, i: usize) -> Option<&'a ItemKind> {
+        self.items.get(i).map(|item| &item.kind)
+    }
+
+    fn free(&self, i: usize) -> bool {
+        i < self.items.len() && !self.used[i]
+    }
+
+    fn keyword(&self, i: usize) -> Option<Keyword> {
+        match self.kind(i) {
+            Some(ItemKind::Keyword(k)) if self.free(i) => Some(*k),
+            _ => None,
+        }
+    }
+
+    fn is_keyword(&self, i: usize, wanted: Keyword) -> bool {
+        self.keyword(i) == Some(wanted)
+    }
+
+    fn number(&self, i: usize) -> Option<f64> {
+        match self.kind(i) {
+            Some(ItemKind::Number(n)) if self.free(i) => Some(*n),
+            _ => None,
+        }
+    }
+
+    fn is_entity(&self, i: usize) -> bool {
+        self.free(i) && matches!(self.kind(i), Some(ItemKind::Entity(_)))
+    }
+
+    fn is_attribute(&self, i: usize) -> bool {
+        self.free(i) && matches!(self.kind(i), Some(ItemKind::Attribute(_)))
+    }
+
+    fn is_measure(&self, i: usize) -> bool {
+        self.free(i)
+            && matches!(
+                self.kind(i),
+                Some(ItemKind::Attribute(_) | ItemKind::Concept(_) | ItemKind::KeywordOrAttribute(..))
+            )
+    }
+
+    fn mark(&mut self, indices: impl IntoIterator<Item = usize>) {
+        for i in indices {
+            self.used[i] = true;
+        }
+    }
+
+    /// The first free item at or after `from` satisfying `wanted`, skipping
+    /// only items `skip` allows.
+    fn next_where(&self, from: usize, wanted: impl Fn(usize) -> bool, skip: impl Fn(usize) -> bool) -> Option<usize> {
+        (from..self.items.len()).filter(|&i| self.free(i)).find(|&i| wanted(i) || !skip(i)).filter(|&i| wanted(i))
+    }
+
+    fn entity(&self, i: usize) -> Result<EntityRef, Abstention> {
+        let item = &self.items[i];
+        let ItemKind::Entity(links) = &item.kind else { unreachable!("callers check is_entity") };
+        let mut distinct: Vec<EntityLink> = Vec::new();
+        for link in links {
+            if !distinct.contains(link) {
+                distinct.push(*link);
+            }
+        }
+        match distinct.as_slice() {
+            [link] => Ok(EntityRef { link: *link, text: item.text.clone() }),
+            _ => Err(abstain(format!("ambiguous: '{}' matches more than one table", item.text))),
+        }
+    }
+
+    fn attribute(&self, i: usize) -> AttributeRef {
+        let item = &self.items[i];
+        let candidates = match &item.kind {
+            ItemKind::Attribute(c) | ItemKind::KeywordOrAttribute(_, c) => c.clone(),
+            _ => unreachable!("callers check is_attribute"),
+        };
+        AttributeRef { candidates, text: item.text.clone(), qualifier: self.qualifiers[i] }
+    }
+
+    fn measure(&self, i: usize) -> Measure {
+        match &self.items[i].kind {
+            ItemKind::Concept(concept) => {
+                Measure::Concept { concept: *concept, text: self.items[i].text.clone(), qualifier: self.qualifiers[i] }
+            }
+            _ => Measure::Attribute(self.attribute(i)),
+        }
+    }
+
+    /// "invoice total", "track length", "names of customers": a table next to
+    /// one of its columns (or concepts) qualifies it. The table stays free,
+    /// since it may also be what is counted or listed ("how many members joined").
+    fn merge_qualifiers(&mut self) {
+        for i in 0..self.items.len().saturating_sub(1) {
+            for (entity, column) in [(i, i + 1), (i + 1, i)] {
+                let ItemKind::Entity(links) = &self.items[entity].kind else { continue };
+                let [link] = links.as_slice() else { continue };
+                if self.used[entity] || self.qualifiers[column].is_some() || !self.belongs_to(column, link.table) {
+                    continue;
+                }
+                let prefix_of_keyword =
+                    matches!(self.items[column].kind, ItemKind::KeywordOrAttribute(..)) && column < entity;
+                if prefix_of_keyword {
+                    continue;
+                }
+                self.qualifiers[column] = Some(*link);
+                self.explained.push(entity);
+                break;
+            }
+        }
+    }
+
+    /// True when item `i` is a column of `table`, or a concept `table` has a column for.
+    fn belongs_to(&self, i: usize, table: usize) -> bool {
+        match &self.items[i].kind {
+            ItemKind::Attribute(c) | ItemKind::KeywordOrAttribute(_, c) => c.iter().any(|c| c.column.table == table),
+            ItemKind::Concept(_) => true,
+            _ => false,
+        }
+    }
+
+    /// A column named directly on a table's noun ("discontinued products"): a
+    /// condition this reader cannot express, not a column to show.
+    fn is_adjective(&self, i: usize) -> bool {
+        self.is_entity_kind(i + 1) && self.items[i + 1].touches_previous
+    }
+
+    /// A word that linked to nothing; it is reported, and rules may step over it.
+    fn is_unknown(&self, i: usize) -> bool {
+        self.free(i) && self.kind(i) == Some(&ItemKind::Unknown)
+    }
+
+    fn is_value(&self, i: usize) -> bool {
+        self.free(i) && matches!(self.kind(i), Some(ItemKind::Value(_)))
+    }
+
+    /// The table an entity item names, when it names exactly one.
+    fn single_link(&self, i: usize) -> Option<EntityLink> {
+        match self.kind(i) {
+            Some(ItemKind::Entity(links)) if links.len() == 1 => Some(links[0]),
+            _ => None,
+        }
+    }
+
+    fn is_entity_kind(&self, i: usize) -> bool {
+        matches!(self.kind(i), Some(ItemKind::Entity(_)))
+    }
+
+    /// Without a count, aggregate or ranking: the rows of the first named table
+    /// ("customers in Brazil"), or the values of a named column.
+    fn default_select(&mut self) -> Result<Option<Select>, Abstention> {
+        let free_entity = (0..self.items.len()).find(|&j| self.is_entity(j));
+        let explained_entity = self.explained.first().copied().filter(|&j| self.is_entity_kind(j));
+        if let Some(at) = free_entity.or(explained_entity) {
+            self.mark([at]);
+            self.listed_at = Some(at);
+            let entity = self.entity(at)?;
+            return Ok(Some(Select::List { entity, attributes: Vec::new(), identify: true }));
+        }
+        if let Some(attribute) = (0..self.items.len()).find(|&j| self.is_attribute(j)) {
+            self.mark([attribute]);
+            return Ok(Some(Select::Distinct(self.attribute(attribute))));
+        }
+        Ok(None)
+    }
+
+    /// A list's columns: attributes still unused. Named before the table
+    /// ("names and emails of customers") they are the whole answer; after it
+    /// ("customers with their email") they come with the key and name columns.
+    fn attach_list_attributes(&mut self, select: Select) -> Select {
+        let Select::List { entity, mut attributes, .. } = select else { return select };
+        let mut before_table = false;
+        for j in 0..self.items.len() {
+            if self.is_attribute(j) && !self.is_adjective(j) {
+                self.mark([j]);
+                before_table |= self.listed_at.is_some_and(|at| j < at) || self.qualifiers[j].is_some();
+                attributes.push(self.attribute(j));
+            }
+        }
+        let identify = attributes.is_empty() || !before_table;
+        Select::List { entity, attributes, identify }
+    }
+
+    /// Unused tables join in; unused words, numbers and keywords lower the confidence.
+    fn report_leftovers(&mut self, confidence: &mut Confidence) {
+        for (i, item) in self.items.iter().enumerate() {
+            if item.synonym {
+                confidence.doubt(cost::SYNONYM, format!("linked '{}' through a synonym", item.text));
+            }
+            if self.used[i] && !self.explained.contains(&i) {
+                continue;
+            }
+            match &item.kind {
+                ItemKind::Entity(links) => {
+                    if let [link] = links.as_slice() {
+                        self.context.push(EntityRef { link: *link, text: item.text.clone() });
+                    }
+                    let conjoined =
+                        i > 0 && matches!(self.kind(i - 1), Some(ItemKind::Keyword(Keyword::And | Keyword::Or)));
+                    if conjoined {
+                        confidence
+                            .doubt(cost::UNUSED, format!("'... and {}' asks about two things at once", item.text));
+                    } else if !self.explained.contains(&i) {
+                        confidence.doubt(
+                            cost::JOIN_ONLY,
+                            format!("'{}' is only joined, not filtered or measured", item.text),
+                        );
+                    }
+                }
+                ItemKind::Unknown => {
+                    confidence
+                        .doubt(cost::UNKNOWN_WORD, format!("could not map '{}' to any table or column", item.text));
+                }
+                ItemKind::Number(_) => {
+                    confidence.doubt(cost::UNUSED, format!("could not tell what the number {} refers to", item.text));
+                }
+                ItemKind::Attribute(_)
+                | ItemKind::Concept(_)
+                | ItemKind::Value(_)
+                | ItemKind::Quoted(_)
+                | ItemKind::Month(_) => {
+                    confidence.doubt(cost::UNUSED, format!("could not tell how '{}' fits the question", item.text));
+                }
+                ItemKind::KeywordOrAttribute(..) => {
+                    confidence.doubt(cost::UNUSED, format!("could not tell how '{}' fits the question", item.text));
+                }
+                ItemKind::Keyword(keyword) if matters(*keyword) => {
+                    confidence.doubt(cost::UNUSED, format!("could not use '{}' in the question", item.text));
+                }
+                ItemKind::Keyword(_) => {}
+            }
+        }
+    }
+}
+
+/// Keywords that change the answer, so leaving one unused is a doubt.
+fn matters(keyword: Keyword) -> bool {
+    !matches!(
+        keyword,
+        Keyword::Which
+            | Keyword::List
+            | Keyword::Have
+            | Keyword::And
+            | Keyword::From
+            | Keyword::To
+            | Keyword::Named
+            | Keyword::Sorted
+            | Keyword::Ascending
+            | Keyword::Descending
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synth::offline::fixtures::{link, shop_catalog, table_id};
+    use crate::synth::offline::vocabulary::{CompareOp, Concept};
+
+    fn frame(question: &str) -> Frame {
+        let mut confidence = Confidence::default();
+        interpret(&link(question, &[]), &mut confidence).unwrap_or_else(|a| panic!("{question}: {}", a.reason))
+    }
+
+    fn refusal(question: &str) -> String {
+        let mut confidence = Confidence::default();
+        match interpret(&link(question, &[]), &mut confidence) {
+            Ok(frame) => panic!("{question} should not be read: {frame:?}"),
+            Err(abstention) => abstention.reason,
+        }
+    }
+
+    fn table(name: &str) -> usize {
+        table_id(&shop_catalog(), name)
+    }
+
+    fn is_entity(entity: &EntityRef, name: &str) -> bool {
+        entity.link.table == table(name)
+    }
+
+    #[test]
+    fn counts_count_rows_or_distinct_values() {
+        assert!(
+            matches!(frame("How many customers are there?").select, Select::CountRows(e) if is_entity(&e, "customer"))
+        );
+        assert!(
+            matches!(frame("number of distinct countries").select, Select::CountValues(a) if a.text == "countries")
+        );
+    }
+
+    #[test]
+    fn lists_show_rows_with_or_without_their_names() {
+        let list = frame("List customers in Brazil with their signup date");
+        let Select::List { entity, attributes, identify } = list.select else { panic!("a list") };
+        assert!(is_entity(&entity, "customer") && identify && attributes.len() == 1);
+        assert!(matches!(&list.filters[..], [Filter::Values { texts, .. }] if texts == &["Brazil"]));
+        let names = frame("names of all products");
+        assert!(matches!(names.select, Select::List { identify: false, attributes, .. } if attributes.len() == 1));
+    }
+
+    #[test]
+    fn which_values_have_rows_is_a_distinct_question() {
+        assert!(
+            matches!(frame("Which countries have customers?").select, Select::Distinct(a) if a.text == "countries")
+        );
+    }
+
+    #[test]
+    fn aggregates_name_their_function_and_measure() {
+        let average = frame("What is the average order total?");
+        assert!(matches!(average.select, Select::Aggregate { func: AggFunc::Avg, measure: Measure::Attribute(_) }));
+        let revenue = frame("Total revenue per category");
+        assert!(matches!(
+            revenue.select,
+            Select::Aggregate { func: AggFunc::Sum, measure: Measure::Concept { concept: Concept::Money, .. } }
+        ));
+        assert!(matches!(revenue.group, Some(GroupKey::Entity(e)) if is_entity(&e, "category")));
+        assert!(refusal("What is the average number of orders per customer?").contains("aggregate of counts"));
+    }
+
+    #[test]
+    fn group_keys_come_from_per_by_each_and_time_words() {
+        assert!(matches!(frame("orders per customer").group, Some(GroupKey::Entity(_))));
+        assert!(matches!(frame("How many customers in each country").group, Some(GroupKey::Attribute(_))));
+        assert!(matches!(frame("revenue by year").group, Some(GroupKey::Year)));
+        assert!(matches!(frame("monthly revenue").group, Some(GroupKey::Month)));
+        assert!(refusal("revenue per year per country").contains("more than one thing"));
+    }
+
+    #[test]
+    fn rankings_read_top_n_most_and_superlatives() {
+        let top = frame("Top 3 products by revenue").select;
+        assert!(matches!(top, Select::Ranked { descending: true, limit: Some(3), key: RankKey::Measure(None, _), .. }));
+        let bottom = frame("bottom 2 categories by number of products").select;
+        assert!(matches!(bottom, Select::Ranked { descending: false, limit: Some(2), key: RankKey::Count(_), .. }));
+        let most = frame("Which customer has the most orders?").select;
+        assert!(
+            matches!(most, Select::Ranked { subject: Subject::Entity(_), key: RankKey::Count(c), limit: None, .. } if is_entity(&c, "orders"))
+        );
+        let cheapest = frame("the 2 cheapest products").select;
+        assert!(matches!(
+            cheapest,
+            Select::Ranked {
+                descending: false,
+                limit: Some(2),
+                key: RankKey::Measure(None, Measure::Concept { concept: Concept::Price, .. }),
+                ..
+            }
+        ));
+        assert!(matches!(
+            frame("What is the earliest order date?").select,
+            Select::Aggregate { func: AggFunc::Min, .. }
+        ));
+        assert!(refusal("top 5 customers").contains("needs a measure"));
+    }
+
+    #[test]
+    fn dates_read_years_ranges_and_months() {
+        let start = |year| Some(YearMonth::start_of(year));
+        let year = frame("orders in 2021");
+        assert!(
+            matches!(&year.filters[..], [Filter::Period { column: None, from, until }] if *from == start(2021) && *until == start(2022))
+        );
+        let range = frame("orders between 2020 and 2022");
+        assert!(
+            matches!(&range.filters[..], [Filter::Period { from, until, .. }] if *from == start(2020) && *until == start(2023))
+        );
+        let month = frame("orders in March 2021");
+        let march = Some(YearMonth { year: 2021, month: 3 });
+        assert!(
+            matches!(&month.filters[..], [Filter::Period { from, until, .. }] if *from == march && *until == Some(YearMonth { year: 2021, month: 4 }))
+        );
+        let hired = frame("employees hired since 2019");
+        assert!(
+            matches!(&hired.filters[..], [Filter::Period { column: Some(_), from, until: None }] if *from == start(2019))
+        );
+        assert!(refusal("orders in 2019 and 2021").contains("more than one date range"));
+    }
+
+    #[test]
+    fn comparisons_filter_columns_or_count_related_rows() {
+        let having = frame("How many customers have more than 3 orders?");
+        assert!(matches!(&having.filters[..], [Filter::CountOf { op: CompareOp::Gt, number, .. }] if *number == 3.0));
+        let at_least = frame("customers with 2 or more orders");
+        assert!(matches!(&at_least.filters[..], [Filter::CountOf { op: CompareOp::Ge, .. }]));
+        let total = frame("orders with a total over 100");
+        assert!(matches!(&total.filters[..], [Filter::Compare { op: CompareOp::Gt, .. }]));
+        assert!(refusal("customers over 100").contains("could not tell what 'over 100' refers to"));
+    }
+
+    #[test]
+    fn quoted_strings_compare_with_the_named_table_or_column() {
+        let named = frame("orders of the customer named 'Ada Lovelace'");
+        assert!(
+            matches!(&named.filters[..], [Filter::Text { target: Subject::Entity(e), text }] if is_entity(e, "customer") && text == "Ada Lovelace")
+        );
+        assert!(refusal("'Ada Lovelace'").contains("which column"));
+    }
+
+    #[test]
+    fn write_requests_negations_and_relative_dates_are_refused() {
+        assert!(refusal("Delete all customers").contains("read-only"));
+        assert!(refusal("customers not in Brazil").contains("negated"));
+        assert!(refusal("orders this year").contains("relative"));
+    }
+
+    #[test]
+    fn leftover_words_lower_the_confidence() {
+        let mut confidence = Confidence::default();
+        interpret(&link("How many loyal customers are there?", &[]), &mut confidence).unwrap();
+        assert!(confidence.score() < 0.5);
+        assert_eq!(confidence.reasons(), ["could not map 'loyal' to any table or column"]);
+        let mut sure = Confidence::default();
+        interpret(&link("How many customers are there?", &[]), &mut sure).unwrap();
+        assert_eq!(sure.score(), 1.0);
+    }
+}

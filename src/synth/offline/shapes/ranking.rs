@@ -1,0 +1,186 @@
+//! Ranking rules: "top N X by M", "bottom N", "which X has the most Y",
+//! "which N customers spent the most", "the N longest X" and
+//! "the earliest invoice date" (a superlative on a column is a MIN/MAX).
+//!
+//! Invariants: a ranking needs both a subject (rows or values to rank) and a
+//! key (a count or a measure); without either the question abstains.
+
+use super::*;
+use crate::synth::offline::vocabulary::Concept;
+
+impl Reader<'_> {
+    /// Top-N and superlatives. Returns the ranked select when the question ranks.
+    pub(super) fn read_ranking(&mut self) -> Result<Option<Select>, Abstention> {
+        for i in 0..self.items.len() {
+            match self.keyword(i) {
+                Some(Keyword::Top { descending }) => return self.read_top(i, descending).map(Some),
+                Some(Keyword::Superlative { concept, descending }) => {
+                    let limit = i.checked_sub(1).and_then(|before| self.take_limit(before));
+                    return self.read_superlative(i, concept, descending, limit).map(Some);
+                }
+                Some(Keyword::Max | Keyword::Min) => {
+                    if let Some(select) = self.read_most(i)? {
+                        return Ok(Some(select));
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(None)
+    }
+
+    /// "top 5 artists by number of tracks", "bottom 3 genres by revenue".
+    pub(super) fn read_top(&mut self, top: usize, descending: bool) -> Result<Select, Abstention> {
+        self.mark([top]);
+        let limit = self.take_limit(top + 1);
+        let after = (top + 1..self.items.len()).find(|&j| self.free(j));
+        if let Some(at) = after
+            && let Some(Keyword::Superlative { concept, descending }) = self.keyword(at)
+        {
+            return self.read_superlative(at, concept, descending, limit);
+        }
+        let subject = self.take_subject(top + 1)?;
+        let by = self.next_where(
+            top + 1,
+            |j| matches!(self.keyword(j), Some(Keyword::By | Keyword::Max | Keyword::Min)),
+            |_| true,
+        );
+        let by =
+            by.ok_or_else(|| abstain(format!("'{}' needs a measure to rank by (say 'by ...')", self.items[top].text)))?;
+        let descending = match self.keyword(by) {
+            Some(Keyword::Max) => true,
+            Some(Keyword::Min) => false,
+            _ => descending,
+        };
+        self.mark([by]);
+        let key = self
+            .take_rank_key(by + 1)?
+            .ok_or_else(|| abstain(format!("could not tell what to rank by after '{}'", self.items[by].text)))?;
+        Ok(Select::Ranked { subject, key, descending, limit })
+    }
+
+    /// "the 10 longest tracks", "which track is the most expensive".
+    pub(super) fn read_superlative(
+        &mut self,
+        at: usize,
+        concept: Concept,
+        descending: bool,
+        mut limit: Option<u64>,
+    ) -> Result<Select, Abstention> {
+        self.mark([at]);
+        let text = self.items[at].text.clone();
+        let next = (at + 1..self.items.len()).find(|&j| self.free(j));
+        if let Some(attribute) = next.filter(|&j| self.is_attribute(j)) {
+            // "the earliest invoice date": the smallest value, not a ranking of rows.
+            self.mark([attribute]);
+            let func = if descending { AggFunc::Max } else { AggFunc::Min };
+            return Ok(Select::Aggregate { func, measure: self.measure(attribute) });
+        }
+        let subject = match self.next_where(at + 1, |j| self.is_entity(j), |j| self.is_value(j)) {
+            Some(_) => self.take_subject(at + 1)?,
+            None => {
+                let before = (0..at).find(|&j| self.is_entity(j) || self.is_attribute(j));
+                let before = before.ok_or_else(|| abstain(format!("could not tell what is '{text}'")))?;
+                limit = limit.or_else(|| self.take_limit(before.saturating_sub(1)));
+                self.take_subject(before)?
+            }
+        };
+        let measure = match self.next_where(at + 1, |j| self.is_attribute(j), |_| false) {
+            Some(unit) => {
+                self.mark([unit]);
+                self.measure(unit)
+            }
+            None => Measure::Concept { concept, text, qualifier: None },
+        };
+        Ok(Select::Ranked { subject, key: RankKey::Measure(None, measure), descending, limit })
+    }
+
+    /// "which employee has the most customers", "which 5 customers spent the
+    /// most", "the invoice with the highest total". Not a ranking when no
+    /// entity is asked for before the keyword ("what is the highest total").
+    pub(super) fn read_most(&mut self, at: usize) -> Result<Option<Select>, Abstention> {
+        let descending = self.keyword(at) == Some(Keyword::Max);
+        let Some(subject_at) = (0..at).find(|&j| self.is_entity(j) || self.is_attribute(j)) else {
+            return Ok(None);
+        };
+        let asks_for_rows = (0..subject_at)
+            .any(|j| matches!(self.keyword(j), Some(Keyword::Which | Keyword::List)) || self.number(j).is_some())
+            || subject_at == 0;
+        if !asks_for_rows || self.is_measure(subject_at) && !self.is_attribute_subject(subject_at, at) {
+            return Ok(None);
+        }
+        self.mark([at]);
+        let limit = subject_at.checked_sub(1).and_then(|before| self.take_limit(before));
+        let subject = self.take_subject(subject_at)?;
+        let key = match self.take_rank_key(at + 1)? {
+            Some(key) => key,
+            None => {
+                let measure = (subject_at..at)
+                    .find(|&j| self.is_measure(j))
+                    .ok_or_else(|| abstain(format!("could not tell what '{}' measures", self.items[at].text)))?;
+                self.mark([measure]);
+                RankKey::Measure(None, self.measure(measure))
+            }
+        };
+        Ok(Some(Select::Ranked { subject, key, descending, limit }))
+    }
+
+    /// An attribute before "most" is the ranked subject only when something
+    /// to count or measure follows ("which country has the most customers").
+    pub(super) fn is_attribute_subject(&self, subject_at: usize, at: usize) -> bool {
+        self.is_attribute(subject_at) && (at + 1..self.items.len()).any(|j| self.is_entity(j) || self.is_measure(j))
+    }
+
+    /// A positive whole number at `i` (the N of top-N), used up.
+    pub(super) fn take_limit(&mut self, i: usize) -> Option<u64> {
+        let n = self.number(i)?;
+        let whole = n.fract() == 0.0 && (1.0..=10_000.0).contains(&n);
+        whole.then(|| {
+            self.mark([i]);
+            n as u64
+        })
+    }
+
+    /// The first entity or attribute at or after `from` (values may come first: "rock tracks").
+    pub(super) fn take_subject(&mut self, from: usize) -> Result<Subject, Abstention> {
+        let at = self
+            .next_where(from, |j| self.is_entity(j) || self.is_attribute(j), |j| self.is_value(j) || self.is_unknown(j))
+            .ok_or_else(|| abstain("could not tell what to rank"))?;
+        self.mark([at]);
+        if self.is_entity_kind(at) {
+            Ok(Subject::Entity(self.entity(at)?))
+        } else {
+            Ok(Subject::Attribute(self.attribute(at)))
+        }
+    }
+
+    /// What follows "by" or "the most": a count of an entity or a measure.
+    pub(super) fn take_rank_key(&mut self, from: usize) -> Result<Option<RankKey>, Abstention> {
+        let Some(at) = (from..self.items.len()).find(|&j| self.free(j)) else { return Ok(None) };
+        let func = match &self.items[at].kind {
+            ItemKind::Keyword(Keyword::Count) => {
+                let Some(entity) = self.next_where(at + 1, |j| self.is_entity(j), |_| false) else {
+                    return Ok(None);
+                };
+                let counted = self.entity(entity)?;
+                self.mark([at, entity]);
+                return Ok(Some(RankKey::Count(counted)));
+            }
+            ItemKind::Keyword(k) => AggFunc::of(*k),
+            ItemKind::KeywordOrAttribute(k, _) if self.is_measure(at + 1) => AggFunc::of(*k),
+            ItemKind::Entity(_) => {
+                let counted = self.entity(at)?;
+                self.mark([at]);
+                return Ok(Some(RankKey::Count(counted)));
+            }
+            _ => None,
+        };
+        let measure_at = match func {
+            Some(_) => self.next_where(at + 1, |j| self.is_measure(j), |j| self.is_entity(j)),
+            None => Some(at).filter(|&j| self.is_measure(j)),
+        };
+        let Some(measure_at) = measure_at else { return Ok(None) };
+        self.mark([at, measure_at]);
+        Ok(Some(RankKey::Measure(func, self.measure(measure_at))))
+    }
+}

@@ -1,0 +1,320 @@
+//! The command line end to end, as a user runs it: the example job on the
+//! bundled SQLite demo, the same job on PostgreSQL and MariaDB with the same
+//! answers, bad job files, idempotent re-runs, resume after interruption, one
+//! bad question among good ones, and secrets that never reach any output.
+//! Parquet files are read back with pyarrow.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const CANARY: &str = "canary-Pw-7f3a91";
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn example_job() -> PathBuf {
+    repo().join("jobs/example.json")
+}
+
+/// A work directory with a config naming the given sources.
+fn workdir(sources: &[(&str, String)], extra: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = String::new();
+    for (name, url) in sources {
+        config.push_str(&format!("[sources.{name}]\nurl = \"{url}\"\nmax_connections = 4\n\n"));
+    }
+    config.push_str(extra);
+    std::fs::write(dir.path().join("sqlsynth.toml"), config).unwrap();
+    dir
+}
+
+fn sqlsynth(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sqlsynth"));
+    command.current_dir(dir).args(args).env_remove("SQLSYNTH_CONFIG").env_remove("RUST_LOG").env_remove("SQLSYNTH_LOG");
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    command.output().expect("the binary runs")
+}
+
+fn text(output: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
+}
+
+fn manifest(dir: &Path, job_id: &str) -> Value {
+    serde_json::from_slice(&std::fs::read(dir.join("out").join(job_id).join("manifest.json")).unwrap()).unwrap()
+}
+
+/// pyarrow's view of the given files (see tests/read_parquet.py).
+fn read_with_pyarrow(files: &[PathBuf]) -> Value {
+    let output = Command::new("python3")
+        .arg(repo().join("tests/read_parquet.py"))
+        .args(files)
+        .output()
+        .expect("python3 runs");
+    assert!(output.status.success(), "pyarrow failed: {}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// Runs the example job in `dir` (config there) and returns question id -> pyarrow rows.
+fn run_example(dir: &Path, source_override: Option<&str>) -> Vec<(String, Value)> {
+    let job_path = match source_override {
+        None => example_job(),
+        Some(source) => {
+            let mut job: Value = serde_json::from_slice(&std::fs::read(example_job()).unwrap()).unwrap();
+            for q in job["questions"].as_array_mut().unwrap() {
+                q["source"] = Value::from(source);
+            }
+            let path = dir.join("job.json");
+            std::fs::write(&path, serde_json::to_vec(&job).unwrap()).unwrap();
+            path
+        }
+    };
+    let output = sqlsynth(dir, &["run", job_path.to_str().unwrap(), "--out", "out"], &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let job_id = serde_json::from_slice::<Value>(&std::fs::read(&job_path).unwrap()).unwrap()["job_id"].as_str().unwrap().to_string();
+    let manifest = manifest(dir, &job_id);
+    let job_dir = dir.join("out").join(&job_id);
+    let files: Vec<PathBuf> =
+        manifest["questions"].as_array().unwrap().iter().map(|q| job_dir.join(q["file"].as_str().unwrap())).collect();
+    let read = read_with_pyarrow(&files);
+    manifest["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(&files)
+        .map(|(q, f)| {
+            let seen = &read[f.to_str().unwrap()];
+            assert_eq!(seen["num_rows"], q["rows"], "{}", q["id"]);
+            let names: Vec<&Value> = q["columns"].as_array().unwrap().iter().map(|c| &c["name"]).collect();
+            assert_eq!(seen["columns"].as_array().unwrap().iter().collect::<Vec<_>>(), names, "{}", q["id"]);
+            assert_eq!(seen["metadata"]["sqlsynth.sql"], q["sql"]);
+            (q["id"].as_str().unwrap().to_string(), seen["rows"].clone())
+        })
+        .collect()
+}
+
+fn sqlite_url() -> String {
+    format!("sqlite://{}", repo().join("jobs/demo/chinook.sqlite").display())
+}
+
+#[test]
+fn example_job_answers_every_question_on_the_demo_database() {
+    let dir = workdir(&[("chinook", sqlite_url())], "");
+    let answers = run_example(dir.path(), None);
+    let job: Value = serde_json::from_slice(&std::fs::read(example_job()).unwrap()).unwrap();
+    let questions = job["questions"].as_array().unwrap();
+    assert!(questions.len() >= 12);
+    assert!(questions.iter().any(|q| q.get("sql").is_some()), "the example pins some SQL");
+    assert_eq!(answers.len(), questions.len());
+    let manifest = manifest(dir.path(), job["job_id"].as_str().unwrap());
+    assert_eq!(manifest["stats"]["ok"], questions.len());
+    for q in manifest["questions"].as_array().unwrap() {
+        assert_eq!(q["status"], "ok", "{q}");
+        assert!(q["rows"].as_u64().unwrap() > 0, "{q}");
+        let expected = if q["synthesizer"] == "pinned" { "pinned" } else { "offline" };
+        assert_eq!(q["synthesizer"], expected);
+    }
+    // Nothing but the answers and the manifest is left in the job directory.
+    let job_dir = dir.path().join("out").join(job["job_id"].as_str().unwrap());
+    let leftovers: Vec<String> = std::fs::read_dir(&job_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "manifest.json" && !n.ends_with(".parquet"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn rerunning_a_finished_job_does_no_work() {
+    let dir = workdir(&[("chinook", sqlite_url())], "");
+    run_example(dir.path(), None);
+    let job_id = "example";
+    let manifest_path = dir.path().join("out").join(job_id).join("manifest.json");
+    let before = std::fs::read(&manifest_path).unwrap();
+    let files_before = modified_times(&dir.path().join("out").join(job_id));
+    let output = sqlsynth(dir.path(), &["run", example_job().to_str().unwrap(), "--out", "out"], &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(text(&output).contains("already done"), "{}", text(&output));
+    assert_eq!(std::fs::read(&manifest_path).unwrap(), before);
+    assert_eq!(modified_times(&dir.path().join("out").join(job_id)), files_before);
+}
+
+fn modified_times(dir: &Path) -> Vec<(String, std::time::SystemTime)> {
+    let mut times: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (e.file_name().to_string_lossy().into_owned(), e.metadata().unwrap().modified().unwrap())
+        })
+        .collect();
+    times.sort();
+    times
+}
+
+#[test]
+fn an_interrupted_job_resumes_without_rerunning_finished_questions() {
+    let dir = workdir(&[("chinook", sqlite_url())], "");
+    let first = run_example(dir.path(), None);
+    let job_dir = dir.path().join("out").join("example");
+    let complete = manifest(dir.path(), "example");
+    // Simulate a crash: no manifest, one answer never written, a partial temp file left behind.
+    std::fs::remove_file(job_dir.join("manifest.json")).unwrap();
+    let missing = first[1].0.clone();
+    std::fs::remove_file(job_dir.join(format!("{missing}.parquet"))).unwrap();
+    std::fs::write(job_dir.join(format!(".{missing}.parquet.tmp-1-0000beef")), b"partial").unwrap();
+    let kept_before: Vec<_> = modified_times(&job_dir).into_iter().filter(|(n, _)| !n.starts_with('.')).collect();
+
+    let second = run_example(dir.path(), None);
+    assert_eq!(first, second, "same answers after resuming");
+    let after = modified_times(&job_dir);
+    for (name, time) in &kept_before {
+        let now = after.iter().find(|(n, _)| n == name).unwrap();
+        assert_eq!(&now.1, time, "{name} was rewritten");
+    }
+    assert!(after.iter().all(|(n, _)| !n.starts_with('.')), "temp file left: {after:?}");
+    let resumed = manifest(dir.path(), "example");
+    for (a, b) in complete["questions"].as_array().unwrap().iter().zip(resumed["questions"].as_array().unwrap()) {
+        for key in ["id", "status", "sql", "synthesizer", "rows", "truncated", "columns", "file"] {
+            assert_eq!(a[key], b[key], "{key} of {}", a["id"]);
+        }
+    }
+}
+
+#[test]
+fn bad_job_files_exit_2_and_write_nothing() {
+    let dir = workdir(&[("chinook", sqlite_url())], "");
+    let q = |id: &str| format!(r#"{{"id":"{id}","source":"chinook","question":"How many tracks are there?"}}"#);
+    let too_many: Vec<String> = (0..10_001).map(|i| q(&format!("q{i}"))).collect();
+    let cases: Vec<(String, &str)> = vec![
+        ("not json at all".into(), "not valid JSON"),
+        (format!(r#"{{"job_id":"../evil","questions":[{}]}}"#, q("q1")), "job_id"),
+        (format!(r#"{{"job_id":"j","questions":[{}]}}"#, q("a/b")), "question #0"),
+        (format!(r#"{{"job_id":"j","questions":[{},{}]}}"#, q("q1"), q("q1")), "more than once"),
+        (r#"{"job_id":"j","questions":[{"id":"q","source":"sales","question":"x"}]}"#.into(), "source 'sales' is not configured"),
+        (r#"{"job_id":"j","questions":[{"id":"q","source":"chinook","question":"x","url":"sqlite://x"}]}"#.into(), "unknown field `url`"),
+        (r#"{"job_id":"j","questions":[]}"#.into(), "no questions"),
+        (format!(r#"{{"job_id":"j","questions":[{}]}}"#, too_many.join(",")), "limit is 10000"),
+        (format!(r#"{{"job_id":"j","questions":[{}],"pad":"{}"}}"#, q("q"), "x".repeat(17 << 20)), "16 MiB"),
+    ];
+    for (json, expected) in cases {
+        std::fs::write(dir.path().join("bad.json"), &json).unwrap();
+        let output = sqlsynth(dir.path(), &["run", "bad.json", "--out", "out"], &[]);
+        let shown = text(&output);
+        assert_eq!(output.status.code(), Some(2), "{expected}: {shown}");
+        assert!(shown.contains(expected), "expected {expected:?} in: {shown}");
+        assert!(!dir.path().join("out").exists(), "{expected}: something was written");
+    }
+    let output = sqlsynth(dir.path(), &["run", "missing.json"], &[]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output).contains("missing.json"));
+}
+
+#[test]
+fn one_bad_question_never_sinks_its_batch() {
+    let dir = workdir(&[("chinook", sqlite_url())], "");
+    let job = r#"{"job_id":"mixed","questions":[
+        {"id":"good","source":"chinook","question":"How many tracks are there?"},
+        {"id":"hostile","source":"chinook","question":"pinned","sql":"SELECT 1; ATTACH DATABASE '/tmp/x.db' AS x"},
+        {"id":"broken","source":"chinook","question":"pinned","sql":"SELECT * FROM NoSuchTable"},
+        {"id":"weather","source":"chinook","question":"What will the weather be in Paris tomorrow?"},
+        {"id":"also_good","source":"chinook","question":"pinned","sql":"SELECT COUNT(*) AS n FROM Genre"}]}"#;
+    std::fs::write(dir.path().join("mixed.json"), job).unwrap();
+    let output = sqlsynth(dir.path(), &["run", "mixed.json", "--out", "out"], &[]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let m = manifest(dir.path(), "mixed");
+    let by_id = |id: &str| m["questions"].as_array().unwrap().iter().find(|q| q["id"] == id).unwrap().clone();
+    assert_eq!(by_id("good")["status"], "ok");
+    assert_eq!(by_id("also_good")["rows"], 1);
+    let hostile = by_id("hostile");
+    assert_eq!(hostile["status"], "failed");
+    assert!(hostile["error"].as_str().unwrap().starts_with("guard:"), "{hostile}");
+    let broken = by_id("broken");
+    assert_eq!(broken["status"], "failed");
+    assert!(broken["error"].as_str().unwrap().starts_with("execution:"), "{broken}");
+    assert!(broken["error"].as_str().unwrap().contains("NoSuchTable"), "{broken}");
+    let weather = by_id("weather");
+    assert_eq!(weather["status"], "unanswered");
+    assert!(weather["error"].as_str().unwrap().starts_with("synthesis:"), "{weather}");
+    assert_eq!(m["stats"]["ok"], 2);
+    assert_eq!(m["stats"]["failed"], 2);
+    assert_eq!(m["stats"]["unanswered"], 1);
+    assert!(!dir.path().join("out/mixed/hostile.parquet").exists());
+    assert!(!std::path::Path::new("/tmp/x.db").exists());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_same_job_gives_the_same_answers_on_sqlite_postgres_and_mariadb() {
+    let Some(pg) = common::chinook::chinook_postgres().await else { return };
+    let Some(my) = common::chinook::chinook_mysql().await else { return };
+    let dir = workdir(&[("chinook", sqlite_url()), ("chinook_pg", pg), ("chinook_my", my)], "");
+    let path = dir.path().to_path_buf();
+    let (lite, postgres, maria) = tokio::task::spawn_blocking(move || {
+        let lite = run_example(&path, None);
+        let postgres = run_example(&path, Some("chinook_pg"));
+        let maria = run_example(&path, Some("chinook_my"));
+        (lite, postgres, maria)
+    })
+    .await
+    .unwrap();
+    for ((a, b), c) in lite.iter().zip(&postgres).zip(&maria) {
+        assert_eq!(a.1, b.1, "question {}: SQLite and PostgreSQL differ", a.0);
+        assert_eq!(a.1, c.1, "question {}: SQLite and MariaDB differ", a.0);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn secrets_never_reach_output_logs_or_manifests() {
+    let Some(pg_admin) = common::postgres().await else { return };
+    let Some(my_admin) = common::mysql().await else { return };
+    let Some(pg_chinook) = common::chinook::chinook_postgres().await else { return };
+    let Some(_) = common::chinook::chinook_mysql().await else { return };
+    drop(pg_admin);
+    // A MariaDB account whose password is the canary, and PostgreSQL (trust auth) given the canary too.
+    sqlx::raw_sql(&format!(
+        "CREATE USER IF NOT EXISTS 'sqlsynth_canary'@'%' IDENTIFIED BY '{CANARY}';
+         CREATE USER IF NOT EXISTS 'sqlsynth_canary'@'localhost' IDENTIFIED BY '{CANARY}';
+         GRANT SELECT ON sqlsynth_chinook.* TO 'sqlsynth_canary'@'%';
+         GRANT SELECT ON sqlsynth_chinook.* TO 'sqlsynth_canary'@'localhost';"
+    ))
+    .execute(&my_admin)
+    .await
+    .unwrap();
+    let pg_url = pg_chinook.replacen("postgres://postgres@", &format!("postgres://postgres:{CANARY}@"), 1);
+    assert!(pg_url.contains(CANARY), "{pg_url}");
+    let my_url = format!("mysql://sqlsynth_canary:${{MY_PASSWORD}}@127.0.0.1:3306/sqlsynth_chinook");
+    let wrong = "mysql://sqlsynth_canary:wrong-Pw-1234@127.0.0.1:3306/sqlsynth_chinook".to_string();
+    let dir = workdir(&[("pg", pg_url), ("my", my_url), ("bad", wrong)], "");
+    let job = r#"{"job_id":"secret","questions":[
+        {"id":"p1","source":"pg","question":"How many customers are there in each country?"},
+        {"id":"m1","source":"my","question":"How many customers are there in each country?"},
+        {"id":"p2","source":"pg","question":"pinned","sql":"SELECT nope FROM nowhere"}]}"#;
+    std::fs::write(dir.path().join("job.json"), job).unwrap();
+    let env = [("MY_PASSWORD", CANARY), ("SQLSYNTH_LOG", "trace")];
+    let mut everything = String::new();
+    for format in ["text", "json"] {
+        std::fs::remove_dir_all(dir.path().join("out")).ok();
+        let output = sqlsynth(dir.path(), &["--log-format", format, "run", "job.json", "--out", "out"], &env);
+        assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+        everything.push_str(&text(&output));
+        everything.push_str(&std::fs::read_to_string(dir.path().join("out/secret/manifest.json")).unwrap());
+    }
+    // A source whose password is wrong: the error names the source, not the password.
+    std::fs::write(dir.path().join("bad.json"), r#"{"job_id":"b","questions":[{"id":"q","source":"bad","question":"How many customers?"}]}"#).unwrap();
+    let output = sqlsynth(dir.path(), &["run", "bad.json", "--out", "out"], &env);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(text(&output).contains("source 'bad'"), "{}", text(&output));
+    everything.push_str(&text(&output));
+    let output = sqlsynth(dir.path(), &["schema", "--source", "my"], &env);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    everything.push_str(&text(&output));
+
+    assert!(everything.contains("sqlsynth"), "the runs produced output");
+    assert!(!everything.contains(CANARY), "the canary password leaked");
+    assert!(!everything.contains("wrong-Pw-1234"), "the wrong password leaked");
+}

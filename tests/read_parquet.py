@@ -1,0 +1,46 @@
+"""Reads Parquet files with pyarrow, the way a user's data stack would, and
+prints what the tests compare: row count, column names and types, the
+key/value metadata, and the rows normalised (numbers rounded to 2 places,
+temporal values as ISO text) and sorted, so answers from different databases
+can be compared as multisets.
+
+usage: python3 read_parquet.py FILE [FILE ...]  -> JSON object keyed by file
+"""
+import datetime
+import decimal
+import json
+import sys
+
+import pyarrow.parquet as pq
+
+
+def normalise(value):
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (int, float, decimal.Decimal)):
+        return "%.2f" % float(value)
+    if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.hex()
+    return str(value)
+
+
+def describe(path):
+    table = pq.read_table(path)
+    metadata = pq.read_metadata(path).metadata or {}
+    rows = [[normalise(v) for v in row.values()] for row in table.to_pylist()]
+    rows.sort(key=lambda r: json.dumps(r))
+    return {
+        "num_rows": table.num_rows,
+        "columns": table.column_names,
+        "types": [str(t) for t in table.schema.types],
+        "metadata": {k.decode(): v.decode() for k, v in metadata.items() if k.startswith(b"sqlsynth.")},
+        "rows": rows,
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps({path: describe(path) for path in sys.argv[1:]}))
