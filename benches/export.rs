@@ -1,8 +1,8 @@
 //! Export benchmark (issue: batch pipeline): rows per second and peak RSS of
 //! `sqlsynth run` exporting a PostgreSQL table of mixed types to Parquet
 //! through a pinned-SQL job, at 500,000 and 5,000,000 rows, beside ConnectorX
-//! + pyarrow on the same table when `connectorx` is installed, and the time
-//! PostgreSQL alone needs to COPY the rows out.
+//! with pyarrow on the same table when `connectorx` is installed, and the
+//! time PostgreSQL alone needs to COPY the rows out.
 //!
 //! Run: `cargo bench --bench export` (PostgreSQL at POSTGRES_URL, default
 //! postgres://postgres@127.0.0.1:5432/test). BENCH_ROWS=500000,5000000 picks
@@ -22,6 +22,8 @@ fn postgres_url() -> String {
 /// Runs a command to completion and returns (wall time, peak RSS in MiB, success).
 fn measure(command: &mut Command) -> (Duration, f64, bool) {
     let started = Instant::now();
+    // Reaped by wait4 below, which also reports the child's own peak RSS.
+    #[allow(clippy::zombie_processes)]
     let child = command.spawn().expect("the command starts");
     let pid = child.id() as libc::pid_t;
     let mut status = 0;
@@ -36,15 +38,14 @@ fn measure(command: &mut Command) -> (Duration, f64, bool) {
 }
 
 fn psql(sql: &str) -> String {
-    let output = Command::new("psql").args([&postgres_url(), "-X", "-q", "-t", "-A", "-c", sql]).output().expect("psql runs");
+    let output =
+        Command::new("psql").args([&postgres_url(), "-X", "-q", "-t", "-A", "-c", sql]).output().expect("psql runs");
     assert!(output.status.success(), "psql failed: {}", String::from_utf8_lossy(&output.stderr));
     String::from_utf8_lossy(&output.stdout).trim().to_string()
 }
 
 fn ensure_table(rows: u64) {
-    let existing = psql(&format!("SELECT COALESCE((SELECT COUNT(*) FROM {TABLE}), -1)"))
-        .parse::<i64>()
-        .unwrap_or(-1);
+    let existing = psql(&format!("SELECT COALESCE((SELECT COUNT(*) FROM {TABLE}), -1)")).parse::<i64>().unwrap_or(-1);
     if existing >= rows as i64 {
         return;
     }

@@ -105,7 +105,13 @@ struct RawExec {
 
 impl Default for RawExec {
     fn default() -> Self {
-        RawExec { max_concurrency: 16, statement_timeout_ms: 30_000, max_rows: 1_000_000, batch_rows: 65_536, max_retries: 3 }
+        RawExec {
+            max_concurrency: 16,
+            statement_timeout_ms: 30_000,
+            max_rows: 1_000_000,
+            batch_rows: 65_536,
+            max_retries: 3,
+        }
     }
 }
 
@@ -294,13 +300,15 @@ impl Settings {
         let path = explicit.map(Path::to_path_buf).or(from_env);
         match path {
             Some(path) => {
-                let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read { path: path.clone(), source })?;
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|source| ConfigError::Read { path: path.clone(), source })?;
                 Self::from_toml(&text, &path.display().to_string(), path.parent(), &env)
             }
             None => {
                 let default = PathBuf::from("sqlsynth.toml");
                 if default.is_file() {
-                    let text = std::fs::read_to_string(&default).map_err(|source| ConfigError::Read { path: default.clone(), source })?;
+                    let text = std::fs::read_to_string(&default)
+                        .map_err(|source| ConfigError::Read { path: default.clone(), source })?;
                     Self::from_toml(&text, "sqlsynth.toml", Some(Path::new(".")), &env)
                 } else {
                     Self::from_toml(EMBEDDED_DEFAULT, "<embedded default>", Some(Path::new(".")), &env)
@@ -311,14 +319,21 @@ impl Settings {
 
     /// Parses and validates configuration text. `base_dir` anchors relative
     /// SQLite paths and directories; `env` supplies overrides and `${VAR}`s.
-    pub fn from_toml(text: &str, origin: &str, base_dir: Option<&Path>, env: &[(String, String)]) -> Result<Settings, ConfigError> {
-        let mut value: toml::Table = text
-            .parse()
-            .map_err(|e: toml::de::Error| ConfigError::Parse { path: origin.to_string(), message: e.message().to_string() })?;
+    pub fn from_toml(
+        text: &str,
+        origin: &str,
+        base_dir: Option<&Path>,
+        env: &[(String, String)],
+    ) -> Result<Settings, ConfigError> {
+        let mut value: toml::Table = text.parse().map_err(|e: toml::de::Error| ConfigError::Parse {
+            path: origin.to_string(),
+            message: e.message().to_string(),
+        })?;
         apply_env_overrides(&mut value, env)?;
-        let raw: RawConfig = toml::Value::Table(value)
-            .try_into()
-            .map_err(|e: toml::de::Error| ConfigError::Parse { path: origin.to_string(), message: e.message().to_string() })?;
+        let raw: RawConfig = toml::Value::Table(value).try_into().map_err(|e: toml::de::Error| ConfigError::Parse {
+            path: origin.to_string(),
+            message: e.message().to_string(),
+        })?;
         validate(raw, base_dir.unwrap_or(Path::new(".")), env)
     }
 
@@ -389,8 +404,9 @@ fn validate(raw: RawConfig, base_dir: &Path, env: &[(String, String)]) -> Result
             return Err(invalid(format!("sources.{name}"), "source names are 1-128 characters of [A-Za-z0-9._-]"));
         }
         let expanded = expand_vars(&key, &source.url, env)?;
-        let dialect = Dialect::from_url(&expanded)
-            .ok_or_else(|| invalid(&key, "the URL must start with sqlite://, postgres://, postgresql://, mysql:// or mariadb://"))?;
+        let dialect = Dialect::from_url(&expanded).ok_or_else(|| {
+            invalid(&key, "the URL must start with sqlite://, postgres://, postgresql://, mysql:// or mariadb://")
+        })?;
         let url = match dialect {
             Dialect::Sqlite => anchor_sqlite_path(&expanded, base_dir),
             Dialect::MySql if expanded.starts_with("mariadb://") => expanded.replacen("mariadb://", "mysql://", 1),
@@ -402,18 +418,29 @@ fn validate(raw: RawConfig, base_dir: &Path, env: &[(String, String)]) -> Result
         let glossary = source.glossary.into_iter().map(|(k, v)| (k.to_lowercase(), v)).collect();
         sources.insert(
             name.clone(),
-            SourceSettings { name, dialect, url: SecretUrl::new(url), max_connections: source.max_connections, glossary },
+            SourceSettings {
+                name,
+                dialect,
+                url: SecretUrl::new(url),
+                max_connections: source.max_connections,
+                glossary,
+            },
         );
     }
 
     let provider = match raw.synth.provider.as_str() {
         "offline" => Provider::Offline,
         "openai" => Provider::OpenAi,
-        other => return Err(invalid("synth.provider", format!("unknown provider `{other}` (expected offline or openai)"))),
+        other => {
+            return Err(invalid("synth.provider", format!("unknown provider `{other}` (expected offline or openai)")));
+        }
     };
     let api_key = env.iter().find(|(k, _)| *k == raw.synth.api_key_env).map(|(_, v)| SecretString::new(v.clone()));
     if provider == Provider::OpenAi && api_key.is_none() {
-        return Err(invalid("synth.api_key_env", format!("provider openai needs the API key in `{}`, which is not set", raw.synth.api_key_env)));
+        return Err(invalid(
+            "synth.api_key_env",
+            format!("provider openai needs the API key in `{}`, which is not set", raw.synth.api_key_env),
+        ));
     }
     if !(0.0..=1.0).contains(&raw.synth.min_confidence) {
         return Err(invalid("synth.min_confidence", "must be between 0 and 1"));
@@ -470,7 +497,9 @@ fn validate(raw: RawConfig, base_dir: &Path, env: &[(String, String)]) -> Result
     };
     let log_format = match raw.log.format.as_deref() {
         None => None,
-        Some(v) => Some(LogFormat::parse(v).ok_or_else(|| invalid("log.format", format!("`{v}` is not text or json")))?),
+        Some(v) => {
+            Some(LogFormat::parse(v).ok_or_else(|| invalid("log.format", format!("`{v}` is not text or json")))?)
+        }
     };
     Ok(Settings {
         sources,
@@ -524,7 +553,11 @@ mod tests {
     fn environment_overrides_any_key() {
         let s = load(
             "[sources.demo]\nurl = \"sqlite://x.db\"\n[exec]\nmax_rows = 5\n",
-            &[("SQLSYNTH__EXEC__MAX_ROWS", "7"), ("SQLSYNTH__OUTPUT__ROOT", "/tmp/o"), ("SQLSYNTH__SOURCES__PG__URL", "postgres://h/db")],
+            &[
+                ("SQLSYNTH__EXEC__MAX_ROWS", "7"),
+                ("SQLSYNTH__OUTPUT__ROOT", "/tmp/o"),
+                ("SQLSYNTH__SOURCES__PG__URL", "postgres://h/db"),
+            ],
         )
         .unwrap();
         assert_eq!(s.exec.max_rows, 7);
@@ -556,14 +589,22 @@ mod tests {
 
     #[test]
     fn openai_without_key_is_rejected() {
-        let err = load("[synth]\nprovider = \"openai\"\napi_key_env = \"SQLSYNTH_TEST_NO_KEY\"\n", &[]).unwrap_err().to_string();
+        let err = load("[synth]\nprovider = \"openai\"\napi_key_env = \"SQLSYNTH_TEST_NO_KEY\"\n", &[])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("SQLSYNTH_TEST_NO_KEY"), "{err}");
     }
 
     #[test]
     fn relative_sqlite_paths_follow_the_config_file() {
         let env = vec![];
-        let s = Settings::from_toml("[sources.d]\nurl = \"sqlite://data/a.db?mode=ro\"\n", "t", Some(Path::new("/etc/sq")), &env).unwrap();
+        let s = Settings::from_toml(
+            "[sources.d]\nurl = \"sqlite://data/a.db?mode=ro\"\n",
+            "t",
+            Some(Path::new("/etc/sq")),
+            &env,
+        )
+        .unwrap();
         assert_eq!(s.sources["d"].url.expose(), "sqlite:///etc/sq/data/a.db?mode=ro");
     }
 }

@@ -20,7 +20,8 @@ use crate::secret::redact;
 /// Statements a returning PostgreSQL connection runs: undo any session change.
 pub const POSTGRES_RESET: &str = "ROLLBACK; RESET ALL; SELECT pg_advisory_unlock_all(); UNLISTEN *; CLOSE ALL";
 /// Statements a returning MySQL/MariaDB connection runs.
-pub const MYSQL_RESET: &str = "ROLLBACK; SET @@SESSION.sql_mode = DEFAULT, @@SESSION.time_zone = DEFAULT, @@SESSION.autocommit = DEFAULT";
+pub const MYSQL_RESET: &str =
+    "ROLLBACK; SET @@SESSION.sql_mode = DEFAULT, @@SESSION.time_zone = DEFAULT, @@SESSION.autocommit = DEFAULT";
 
 /// A source's pool, typed by dialect so every stage can use native types.
 #[derive(Debug, Clone)]

@@ -110,8 +110,10 @@ mod tests {
 
     #[test]
     fn a_good_job_parses() {
-        let job = parse(r#"{"job_id":"n-1","questions":[{"id":"q1","source":"chinook","question":"How many tracks?"},
-            {"id":"q2","source":"chinook","question":"pinned","sql":"SELECT 1"}]}"#)
+        let job = parse(
+            r#"{"job_id":"n-1","questions":[{"id":"q1","source":"chinook","question":"How many tracks?"},
+            {"id":"q2","source":"chinook","question":"pinned","sql":"SELECT 1"}]}"#,
+        )
         .unwrap();
         assert_eq!(job.questions.len(), 2);
         assert_eq!(job.questions[1].sql.as_deref(), Some("SELECT 1"));
@@ -133,13 +135,17 @@ mod tests {
 
     #[test]
     fn each_defect_has_its_own_error() {
-        let dup = parse(r#"{"job_id":"j","questions":[{"id":"q","source":"chinook","question":"a"},{"id":"q","source":"chinook","question":"b"}]}"#);
+        let dup = parse(
+            r#"{"job_id":"j","questions":[{"id":"q","source":"chinook","question":"a"},{"id":"q","source":"chinook","question":"b"}]}"#,
+        );
         assert_eq!(dup.unwrap_err(), JobError::DuplicateId { id: "q".into() });
         let unknown = parse(r#"{"job_id":"j","questions":[{"id":"q","source":"sales","question":"a"}]}"#).unwrap_err();
         assert_eq!(unknown.to_string(), "question q: source 'sales' is not configured");
         let empty = parse(r#"{"job_id":"j","questions":[]}"#).unwrap_err();
         assert!(matches!(empty, JobError::Empty { .. }));
-        let field = parse(r#"{"job_id":"j","questions":[{"id":"q","source":"chinook","question":"a","url":"postgres://x"}]}"#).unwrap_err();
+        let field =
+            parse(r#"{"job_id":"j","questions":[{"id":"q","source":"chinook","question":"a","url":"postgres://x"}]}"#)
+                .unwrap_err();
         assert!(field.to_string().contains("unknown field `url`"), "{field}");
         let top = parse(r#"{"job_id":"j","priority":1,"questions":[]}"#).unwrap_err();
         assert!(top.to_string().contains("unknown field `priority`"), "{top}");
@@ -150,9 +156,8 @@ mod tests {
     fn oversize_jobs_are_rejected_before_parsing() {
         let big = vec![b' '; MAX_JOB_BYTES + 1];
         assert!(matches!(Job::parse(&big, |_| true), Err(JobError::TooLarge { .. })));
-        let questions: Vec<String> = (0..=MAX_QUESTIONS)
-            .map(|i| format!(r#"{{"id":"q{i}","source":"chinook","question":"a"}}"#))
-            .collect();
+        let questions: Vec<String> =
+            (0..=MAX_QUESTIONS).map(|i| format!(r#"{{"id":"q{i}","source":"chinook","question":"a"}}"#)).collect();
         let json = format!(r#"{{"job_id":"j","questions":[{}]}}"#, questions.join(","));
         assert!(matches!(parse(&json), Err(JobError::TooManyQuestions { .. })));
     }

@@ -84,13 +84,16 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let settings = Settings::load(cli.config.as_deref()).map_err(|e| BadInput(e.to_string()))?;
     let log_format = match cli.log_format.as_deref() {
-        Some(value) => LogFormat::parse(value).ok_or_else(|| BadInput(format!("--log-format: `{value}` is not text or json")))?,
+        Some(value) => {
+            LogFormat::parse(value).ok_or_else(|| BadInput(format!("--log-format: `{value}` is not text or json")))?
+        }
         None => settings.log_format.unwrap_or(LogFormat::Text),
     };
     let interactive = std::io::stderr().is_terminal() && log_format == LogFormat::Text;
     // On a terminal the progress bar tells the story; logs stay for warnings.
     sqlsynth::logging::init(log_format, if interactive { "warn" } else { "info" });
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
     runtime.block_on(async move {
         match cli.command {
             Command::Run { job, out } => run_job_file(settings, &job, out, interactive).await,
@@ -100,7 +103,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     })
 }
 
-async fn run_job_file(settings: Settings, path: &Path, out: Option<PathBuf>, interactive: bool) -> anyhow::Result<ExitCode> {
+async fn run_job_file(
+    settings: Settings,
+    path: &Path,
+    out: Option<PathBuf>,
+    interactive: bool,
+) -> anyhow::Result<ExitCode> {
     let bytes = std::fs::read(path).map_err(|e| BadInput(format!("cannot read job file {}: {e}", path.display())))?;
     let job = Job::parse(&bytes, |s| settings.source(s).is_some())
         .map_err(|e| BadInput(format!("job file {}: {e}", path.display())))?;
@@ -187,7 +195,7 @@ async fn ask(mut settings: Settings, question: &str, source: &str, rows: u64) ->
         }
     };
     println!("-- synthesizer: {} (confidence {:.2})\n{}\n", answer.synthesizer.name(), answer.confidence, answer.sql);
-    let guarded = match ReadOnlyGuard::new(schema.dialect).check(&answer.sql) {
+    let guarded = match ReadOnlyGuard::new(schema.dialect).with_row_cap(rows.max(1) + 1).check(&answer.sql) {
         Ok(guarded) => guarded,
         Err(e) => {
             println!("{e}");
@@ -236,7 +244,13 @@ async fn schema(settings: Settings, source: &str, json: bool) -> anyhow::Result<
 }
 
 fn print_schema(schema: &DatabaseSchema) {
-    println!("source {} ({}), {} tables, fingerprint {}", schema.source, schema.dialect, schema.tables.len(), &schema.fingerprint[..12]);
+    println!(
+        "source {} ({}), {} tables, fingerprint {}",
+        schema.source,
+        schema.dialect,
+        schema.tables.len(),
+        &schema.fingerprint[..12]
+    );
     for table in &schema.tables {
         let rows = table.approx_rows.map(|r| format!("~{r} rows")).unwrap_or_else(|| "rows unknown".into());
         println!("\n{} ({rows})", table.name);
@@ -253,7 +267,12 @@ fn print_schema(schema: &DatabaseSchema) {
             println!("  {:<24} {}{null}{key}{samples}", column.name, column.data_type);
         }
         for fk in &table.foreign_keys {
-            println!("  FK ({}) -> {}({})", fk.columns.join(", "), fk.referenced_table, fk.referenced_columns.join(", "));
+            println!(
+                "  FK ({}) -> {}({})",
+                fk.columns.join(", "),
+                fk.referenced_table,
+                fk.referenced_columns.join(", ")
+            );
         }
     }
 }

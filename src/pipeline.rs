@@ -131,7 +131,12 @@ impl Pipeline {
         Ok(JobOutcome { manifest, dir, reused: false })
     }
 
-    async fn answer_all(&self, job: &Job, dir: &Path, progress: &ProgressBar) -> Result<Vec<QuestionRecord>, JobFailure> {
+    async fn answer_all(
+        &self,
+        job: &Job,
+        dir: &Path,
+        progress: &ProgressBar,
+    ) -> Result<Vec<QuestionRecord>, JobFailure> {
         let groups = group_by_source(job);
         let mut contexts: HashMap<&str, Arc<GroupContext>> = HashMap::new();
         for group in &groups {
@@ -143,7 +148,11 @@ impl Pipeline {
             } else {
                 None
             };
-            let context = GroupContext { source: group.source.to_string(), guard: ReadOnlyGuard::new(pool.dialect()), synthesizer };
+            let context = GroupContext {
+                source: group.source.to_string(),
+                guard: ReadOnlyGuard::new(pool.dialect()).with_row_cap(self.settings.exec.max_rows + 1),
+                synthesizer,
+            };
             contexts.insert(group.source, Arc::new(context));
         }
 

@@ -52,11 +52,8 @@ fn manifest(dir: &Path, job_id: &str) -> Value {
 
 /// pyarrow's view of the given files (see tests/read_parquet.py).
 fn read_with_pyarrow(files: &[PathBuf]) -> Value {
-    let output = Command::new("python3")
-        .arg(repo().join("tests/read_parquet.py"))
-        .args(files)
-        .output()
-        .expect("python3 runs");
+    let output =
+        Command::new("python3").arg(repo().join("tests/read_parquet.py")).args(files).output().expect("python3 runs");
     assert!(output.status.success(), "pyarrow failed: {}", String::from_utf8_lossy(&output.stderr));
     serde_json::from_slice(&output.stdout).unwrap()
 }
@@ -77,7 +74,10 @@ fn run_example(dir: &Path, source_override: Option<&str>) -> Vec<(String, Value)
     };
     let output = sqlsynth(dir, &["run", job_path.to_str().unwrap(), "--out", "out"], &[]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
-    let job_id = serde_json::from_slice::<Value>(&std::fs::read(&job_path).unwrap()).unwrap()["job_id"].as_str().unwrap().to_string();
+    let job_id = serde_json::from_slice::<Value>(&std::fs::read(&job_path).unwrap()).unwrap()["job_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let manifest = manifest(dir, &job_id);
     let job_dir = dir.join("out").join(&job_id);
     let files: Vec<PathBuf> =
@@ -196,8 +196,14 @@ fn bad_job_files_exit_2_and_write_nothing() {
         (format!(r#"{{"job_id":"../evil","questions":[{}]}}"#, q("q1")), "job_id"),
         (format!(r#"{{"job_id":"j","questions":[{}]}}"#, q("a/b")), "question #0"),
         (format!(r#"{{"job_id":"j","questions":[{},{}]}}"#, q("q1"), q("q1")), "more than once"),
-        (r#"{"job_id":"j","questions":[{"id":"q","source":"sales","question":"x"}]}"#.into(), "source 'sales' is not configured"),
-        (r#"{"job_id":"j","questions":[{"id":"q","source":"chinook","question":"x","url":"sqlite://x"}]}"#.into(), "unknown field `url`"),
+        (
+            r#"{"job_id":"j","questions":[{"id":"q","source":"sales","question":"x"}]}"#.into(),
+            "source 'sales' is not configured",
+        ),
+        (
+            r#"{"job_id":"j","questions":[{"id":"q","source":"chinook","question":"x","url":"sqlite://x"}]}"#.into(),
+            "unknown field `url`",
+        ),
         (r#"{"job_id":"j","questions":[]}"#.into(), "no questions"),
         (format!(r#"{{"job_id":"j","questions":[{}]}}"#, too_many.join(",")), "limit is 10000"),
         (format!(r#"{{"job_id":"j","questions":[{}],"pad":"{}"}}"#, q("q"), "x".repeat(17 << 20)), "16 MiB"),
@@ -287,7 +293,7 @@ async fn secrets_never_reach_output_logs_or_manifests() {
     .unwrap();
     let pg_url = pg_chinook.replacen("postgres://postgres@", &format!("postgres://postgres:{CANARY}@"), 1);
     assert!(pg_url.contains(CANARY), "{pg_url}");
-    let my_url = format!("mysql://sqlsynth_canary:${{MY_PASSWORD}}@127.0.0.1:3306/sqlsynth_chinook");
+    let my_url = "mysql://sqlsynth_canary:${MY_PASSWORD}@127.0.0.1:3306/sqlsynth_chinook".to_string();
     let wrong = "mysql://sqlsynth_canary:wrong-Pw-1234@127.0.0.1:3306/sqlsynth_chinook".to_string();
     let dir = workdir(&[("pg", pg_url), ("my", my_url), ("bad", wrong)], "");
     let job = r#"{"job_id":"secret","questions":[
@@ -305,7 +311,11 @@ async fn secrets_never_reach_output_logs_or_manifests() {
         everything.push_str(&std::fs::read_to_string(dir.path().join("out/secret/manifest.json")).unwrap());
     }
     // A source whose password is wrong: the error names the source, not the password.
-    std::fs::write(dir.path().join("bad.json"), r#"{"job_id":"b","questions":[{"id":"q","source":"bad","question":"How many customers?"}]}"#).unwrap();
+    std::fs::write(
+        dir.path().join("bad.json"),
+        r#"{"job_id":"b","questions":[{"id":"q","source":"bad","question":"How many customers?"}]}"#,
+    )
+    .unwrap();
     let output = sqlsynth(dir.path(), &["run", "bad.json", "--out", "out"], &env);
     assert_eq!(output.status.code(), Some(2), "{}", text(&output));
     assert!(text(&output).contains("source 'bad'"), "{}", text(&output));

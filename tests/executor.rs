@@ -8,9 +8,10 @@ mod common;
 
 use arrow_array::RecordBatch;
 use sqlsynth::config::Settings;
-use sqlsynth::execute::{ExecError, Executor};
-use sqlsynth::guard::GuardedSql;
+use sqlsynth::dialect::Dialect;
 use sqlsynth::execute::stream::StreamSummary;
+use sqlsynth::execute::{ExecError, Executor};
+use sqlsynth::guard::{GuardedSql, ReadOnlyGuard};
 
 fn executor(url: &str, extra: &str) -> Executor {
     let toml = format!("[sources.db]\nurl = \"{url}\"\nmax_connections = 1\n{extra}");
@@ -32,6 +33,17 @@ async fn run(executor: &Executor, sql: &str) -> (Result<StreamSummary, ExecError
     (result, collector.await.unwrap())
 }
 
+/// Runs SQL the way the pipeline does: through the guard with the row cap.
+async fn run_guarded(
+    executor: &Executor,
+    dialect: Dialect,
+    sql: &str,
+) -> (Result<StreamSummary, ExecError>, Vec<RecordBatch>) {
+    let cap = executor.settings().max_rows + 1;
+    let guarded = ReadOnlyGuard::new(dialect).with_row_cap(cap).check(sql).expect("the guard accepts this query");
+    run(executor, &guarded.sql).await
+}
+
 fn first_string(batches: &[RecordBatch]) -> String {
     let batch = batches.iter().find(|b| b.num_rows() > 0).expect("a row");
     arrow_cast::display::array_value_to_string(batch.column(0), 0).unwrap()
@@ -44,14 +56,14 @@ fn sqlite_url() -> String {
 #[tokio::test]
 async fn row_cap_truncates_and_says_so() {
     let exec = executor(&sqlite_url(), "[exec]\nmax_rows = 100\nbatch_rows = 32\n");
-    let (result, batches) = run(&exec, "SELECT TrackId FROM Track").await;
+    let (result, batches) = run_guarded(&exec, Dialect::Sqlite, "SELECT TrackId FROM Track").await;
     let summary = result.unwrap();
     assert_eq!(summary.rows, 100);
     assert!(summary.truncated);
     assert_eq!(batches.iter().map(|b| b.num_rows()).sum::<usize>(), 100);
     assert!(batches.iter().all(|b| b.num_rows() <= 32));
 
-    let (result, _) = run(&exec, "SELECT GenreId FROM Genre").await;
+    let (result, _) = run_guarded(&exec, Dialect::Sqlite, "SELECT GenreId FROM Genre").await;
     let summary = result.unwrap();
     assert_eq!((summary.rows, summary.truncated), (25, false));
 }
@@ -91,7 +103,9 @@ async fn postgres_timeout_row_cap_read_only_and_hygiene() {
     let err = result.unwrap_err();
     assert!(matches!(err, ExecError::Timeout { .. }), "{err}");
 
-    let (result, _) = run(&exec, "SELECT a, b FROM generate_series(1, 100000) a CROSS JOIN generate_series(1, 100000) b").await;
+    // The cap reaches the server as a LIMIT, so a runaway result stops there.
+    let cross = "SELECT a, b FROM generate_series(1, 100000) a CROSS JOIN generate_series(1, 100000) b";
+    let (result, _) = run_guarded(&exec, Dialect::Postgres, cross).await;
     let summary = result.unwrap();
     assert_eq!((summary.rows, summary.truncated), (1000, true));
 
@@ -105,7 +119,7 @@ async fn postgres_timeout_row_cap_read_only_and_hygiene() {
     result.unwrap();
     let (_, batches) = run(&exec, "SELECT current_setting('search_path')").await;
     assert_eq!(first_string(&batches), "\"$user\", public");
-    let (result, _) = run(&exec, "SELECT pg_advisory_lock(4242)").await;
+    let (result, _) = run(&exec, "SELECT 1 AS locked FROM (SELECT pg_advisory_lock(4242)) AS l").await;
     result.unwrap();
     let (_, batches) = run(&exec, "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 4242").await;
     assert_eq!(first_string(&batches), "0");
@@ -119,12 +133,14 @@ async fn mariadb_timeout_row_cap_read_only_and_hygiene() {
     let Some(_) = common::mysql().await else { return };
     let exec = executor(&common::mysql_url(), "[exec]\nstatement_timeout_ms = 400\nmax_rows = 1000\n");
 
-    let heavy = "SELECT COUNT(*) FROM information_schema.COLUMNS a, information_schema.COLUMNS b, information_schema.COLUMNS c";
+    let heavy =
+        "SELECT COUNT(*) FROM information_schema.COLUMNS a, information_schema.COLUMNS b, information_schema.COLUMNS c";
     let (result, _) = run(&exec, heavy).await;
     let err = result.unwrap_err();
     assert!(matches!(err, ExecError::Timeout { .. }), "{err}");
 
-    let (result, _) = run(&exec, "SELECT a.COLUMN_NAME FROM information_schema.COLUMNS a, information_schema.COLUMNS b").await;
+    let cross = "SELECT a.COLUMN_NAME FROM information_schema.COLUMNS a, information_schema.COLUMNS b";
+    let (result, _) = run_guarded(&exec, Dialect::MySql, cross).await;
     let summary = result.unwrap();
     assert_eq!((summary.rows, summary.truncated), (1000, true));
 

@@ -1,6 +1,7 @@
 //! Execution of guarded SQL: one pool per source, one global bound on queries
 //! in flight, and every query inside a read-only transaction with a statement
-//! timeout (PostgreSQL `BEGIN READ ONLY` + `SET LOCAL statement_timeout`;
+//! timeout (PostgreSQL `BEGIN READ ONLY` + `SET LOCAL statement_timeout`, and
+//! standard string lexing, which the guard assumes;
 //! MySQL `START TRANSACTION READ ONLY` + `max_execution_time`, MariaDB
 //! `max_statement_time`; SQLite a read-only connection plus a progress handler
 //! that interrupts the statement at its deadline). The transaction is always
@@ -125,10 +126,16 @@ impl Executor {
                 let pool = SourcePool::connect(&slot.settings).await?;
                 let mysql_flavor = match &pool {
                     SourcePool::MySql(p) => {
-                        let version: String = sqlx::query_scalar("SELECT VERSION()").fetch_one(p).await.map_err(|e| {
-                            ConnectError { source_name: source.to_string(), message: redact(&e.to_string()) }
-                        })?;
-                        if version.to_ascii_lowercase().contains("mariadb") { MySqlFlavor::MariaDb } else { MySqlFlavor::MySql }
+                        let version: String =
+                            sqlx::query_scalar("SELECT VERSION()").fetch_one(p).await.map_err(|e| ConnectError {
+                                source_name: source.to_string(),
+                                message: redact(&e.to_string()),
+                            })?;
+                        if version.to_ascii_lowercase().contains("mariadb") {
+                            MySqlFlavor::MariaDb
+                        } else {
+                            MySqlFlavor::MySql
+                        }
                     }
                     _ => MySqlFlavor::MySql,
                 };
@@ -144,7 +151,12 @@ impl Executor {
     /// Runs one guarded query on `source`, sending its rows as Arrow batches to
     /// `batches` (at least one batch, empty when there are no rows). Waits for
     /// a global permit first, so at most `exec.max_concurrency` queries run at once.
-    pub async fn run(&self, source: &str, sql: &GuardedSql, batches: &mpsc::Sender<RecordBatch>) -> Result<StreamSummary, ExecError> {
+    pub async fn run(
+        &self,
+        source: &str,
+        sql: &GuardedSql,
+        batches: &mpsc::Sender<RecordBatch>,
+    ) -> Result<StreamSummary, ExecError> {
         let connected = self.connect(source).await.map_err(ExecError::Connect)?;
         let pool = &connected.pool;
         let _permit = self.in_flight.acquire().await.expect("the executor's semaphore is never closed");
@@ -190,7 +202,9 @@ async fn run_postgres(
 ) -> Result<StreamSummary, StreamError> {
     let mut conn = pool.acquire().await.map_err(db)?;
     let mut tx = conn.begin_with("BEGIN READ ONLY").await.map_err(db)?;
-    tx.execute(format!("SET LOCAL statement_timeout = {timeout_ms}").as_str()).await.map_err(db)?;
+    // The guard lexes literals the standard way; make sure the server does too.
+    let settings = format!("SET LOCAL statement_timeout = {timeout_ms}; SET LOCAL standard_conforming_strings = on");
+    tx.execute(sqlx::raw_sql(&settings)).await.map_err(db)?;
     let summary = stream::stream_postgres(&mut tx, sql, limits, batches).await;
     // Read-only: there is nothing to commit, and rolling back undoes any SET.
     tx.rollback().await.map_err(db)?;
@@ -210,7 +224,10 @@ async fn run_mysql(
         MySqlFlavor::MariaDb => format!("SET SESSION max_statement_time = {:.3}", timeout_ms as f64 / 1000.0),
         MySqlFlavor::MySql => format!("SET SESSION max_execution_time = {timeout_ms}"),
     };
-    conn.execute(set_timeout.as_str()).await.map_err(db)?;
+    // The guard reads "..." as a string and refuses backslash escapes; the
+    // session must not treat double quotes as identifiers.
+    let session = format!("{set_timeout}; SET SESSION sql_mode = REPLACE(@@SESSION.sql_mode, 'ANSI_QUOTES', '')");
+    conn.execute(sqlx::raw_sql(&session)).await.map_err(db)?;
     let mut tx = conn.begin_with("START TRANSACTION READ ONLY").await.map_err(db)?;
     let summary = stream::stream_mysql(&mut tx, sql, limits, batches).await;
     tx.rollback().await.map_err(db)?;

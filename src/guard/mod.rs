@@ -3,7 +3,8 @@
 //! [`ReadOnlyGuard::check`] parses in the source's dialect, accepts exactly
 //! one query (SELECT, WITH ... SELECT, VALUES, set operations) that writes,
 //! locks and calls nothing dangerous, and returns it re-rendered from its
-//! parse tree. `read_only.rs` describes the steps and their invariants.
+//! parse tree, with the row cap applied to its top-level LIMIT.
+//! `read_only.rs` describes the steps and their invariants.
 //! A guard miss still cannot write: the executor runs every query in a
 //! read-only transaction.
 
@@ -11,6 +12,7 @@ mod functions;
 mod lexical;
 mod read_only;
 mod relations;
+mod row_cap;
 mod tree;
 
 pub use read_only::{GuardError, GuardedSql, ReadOnlyGuard};

@@ -10,7 +10,8 @@
 //!    statement, so nothing stacked after a `;` reaches a driver that would run it.
 //! 3. [`tree`](super::tree): walk the whole tree; only queries, no writes,
 //!    locks or `INTO`, only allowlisted functions.
-//! 4. Render the parsed statement back to text and parse that again.
+//! 4. Apply the row cap, if one is set ([`row_cap`](super::row_cap)).
+//! 5. Render the statement back to text and parse that again.
 //!
 //! Invariants: the returned SQL is the rendering of the checked tree, not the
 //! input text, so nothing hidden in a comment reaches the database; and it
@@ -23,13 +24,14 @@
 use sqlparser::ast::Statement;
 use sqlparser::parser::{Parser, ParserError, ParserOptions};
 
-use super::{lexical, tree};
+use super::{lexical, row_cap, tree};
 use crate::dialect::Dialect;
 
 /// Checks SQL for one source's dialect. Cheap to create and to copy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReadOnlyGuard {
     dialect: Dialect,
+    row_cap: Option<u64>,
 }
 
 /// SQL the guard accepted: the text to execute.
@@ -56,17 +58,30 @@ impl GuardError {
 
 impl ReadOnlyGuard {
     pub fn new(dialect: Dialect) -> Self {
-        ReadOnlyGuard { dialect }
+        ReadOnlyGuard { dialect, row_cap: None }
+    }
+
+    /// Limits the accepted query to at most `cap` rows (see [`row_cap`](super::row_cap)).
+    pub fn with_row_cap(self, cap: u64) -> Self {
+        ReadOnlyGuard { row_cap: Some(cap), ..self }
     }
 
     /// Accepts exactly one read-only query; returns the SQL to execute.
     pub fn check(&self, sql: &str) -> Result<GuardedSql, GuardError> {
         lexical::check_text(self.dialect, sql)?;
-        let statement = self.parse_one(sql)?;
+        let mut statement = self.parse_one(sql)?;
         tree::check_read_only(self.dialect, &statement)?;
+        let mut wrap_with = None;
+        if let Some(cap) = self.row_cap
+            && row_cap::cap_rows(&mut statement, cap) == row_cap::Capped::NeedsWrapping
+        {
+            wrap_with = Some(cap);
+        }
         let rendered = statement.to_string();
         match parse(self.dialect, &rendered) {
-            Ok(again) if again == [statement] => Ok(GuardedSql { sql: rendered }),
+            Ok(again) if again == [statement] => {
+                Ok(GuardedSql { sql: wrap_with.map_or_else(|| rendered.clone(), |cap| row_cap::wrap(&rendered, cap)) })
+            }
             _ => Err(GuardError::new(format!(
                 "the query does not read back the same once rendered for {}",
                 self.dialect

@@ -58,12 +58,7 @@ impl DatabaseSchema {
     /// Builds a schema from introspected tables: sorts them and computes the fingerprint.
     pub fn new(source: impl Into<String>, dialect: Dialect, mut tables: Vec<Table>) -> Self {
         tables.sort_by(|a, b| a.name.cmp(&b.name));
-        let mut schema = DatabaseSchema {
-            source: source.into(),
-            dialect,
-            tables,
-            fingerprint: String::new(),
-        };
+        let mut schema = DatabaseSchema { source: source.into(), dialect, tables, fingerprint: String::new() };
         schema.fingerprint = schema.compute_fingerprint();
         schema
     }

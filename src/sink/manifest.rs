@@ -181,7 +181,8 @@ mod tests {
             questions: records,
         };
         manifest.write(dir.path()).unwrap();
-        let json: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join(MANIFEST_FILE)).unwrap()).unwrap();
+        let json: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.path().join(MANIFEST_FILE)).unwrap()).unwrap();
         assert_eq!(json["started_at"], "2026-11-26T02:00:00Z");
         assert_eq!(json["questions"][0]["columns"][0]["type"], "Int64");
         assert_eq!(json["questions"][1]["status"], "unanswered");
