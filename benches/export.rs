@@ -6,14 +6,17 @@
 //!
 //! Run: `cargo bench --bench export` (PostgreSQL at POSTGRES_URL, default
 //! postgres://postgres@127.0.0.1:5432/test). BENCH_ROWS=500000,5000000 picks
-//! the sizes. The table `sqlsynth_bench_export` is created once and reused.
+//! the sizes. The tables `sqlsynth_bench_export_<rows>` are created once and reused.
 //! Each measurement is a fresh child process, so its peak RSS is its own.
 
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-const TABLE: &str = "sqlsynth_bench_export";
+/// One table per size, so every export scans exactly the rows it writes.
+fn table(rows: u64) -> String {
+    format!("sqlsynth_bench_export_{rows}")
+}
 
 fn postgres_url() -> String {
     std::env::var("POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
@@ -45,14 +48,17 @@ fn psql(sql: &str) -> String {
 }
 
 fn ensure_table(rows: u64) {
-    let existing = psql(&format!("SELECT COALESCE((SELECT COUNT(*) FROM {TABLE}), -1)")).parse::<i64>().unwrap_or(-1);
+    let table = table(rows);
+    let exists = psql(&format!("SELECT to_regclass('{table}') IS NOT NULL")) == "t";
+    let existing =
+        if exists { psql(&format!("SELECT COUNT(*) FROM {table}")).parse::<i64>().unwrap_or(-1) } else { -1 };
     if existing >= rows as i64 {
         return;
     }
-    eprintln!("creating {TABLE} with {rows} rows ...");
+    eprintln!("creating {table} with {rows} rows ...");
     psql(&format!(
-        "DROP TABLE IF EXISTS {TABLE};
-         CREATE TABLE {TABLE} AS
+        "DROP TABLE IF EXISTS {table};
+         CREATE TABLE {table} AS
          SELECT i::bigint AS id,
                 (i % 1000)::integer AS quantity,
                 ((i % 100000) / 100.0)::numeric(12,2) AS price,
@@ -61,7 +67,7 @@ fn ensure_table(rows: u64) {
                 TIMESTAMP '2020-01-01' + (i || ' seconds')::interval AS created_at,
                 CASE WHEN i % 10 = 0 THEN NULL ELSE 'item-' || (i % 5000) END AS label
          FROM generate_series(1, {rows}) AS i;
-         ANALYZE {TABLE};"
+         ANALYZE {table};"
     ));
 }
 
@@ -72,7 +78,9 @@ fn main() {
         .map(|s| s.trim().parse().expect("BENCH_ROWS is a list of numbers"))
         .collect();
     let largest = *sizes.iter().max().unwrap();
-    ensure_table(largest);
+    for &rows in &sizes {
+        ensure_table(rows);
+    }
     let work = tempfile::tempdir().unwrap();
     std::fs::write(
         work.path().join("sqlsynth.toml"),
@@ -86,7 +94,7 @@ fn main() {
     println!("| rows | tool | seconds | rows/s | peak RSS MiB |");
     println!("|---:|---|---:|---:|---:|");
     for &rows in &sizes {
-        let sql = format!("SELECT * FROM {TABLE} WHERE id <= {rows}");
+        let sql = format!("SELECT * FROM {}", table(rows));
         let job_id = format!("export-{rows}");
         let job = serde_json::json!({"job_id": job_id, "questions": [{"id": "all", "source": "bench", "question": "export", "sql": sql}]});
         let job_path = work.path().join(format!("{job_id}.json"));

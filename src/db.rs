@@ -18,7 +18,8 @@ use crate::dialect::Dialect;
 use crate::secret::redact;
 
 /// Statements a returning PostgreSQL connection runs: undo any session change.
-pub const POSTGRES_RESET: &str = "ROLLBACK; RESET ALL; SELECT pg_advisory_unlock_all(); UNLISTEN *; CLOSE ALL";
+/// (sqlx itself rolls back a transaction that was dropped unfinished.)
+pub const POSTGRES_RESET: &str = "RESET ALL; SELECT pg_advisory_unlock_all(); UNLISTEN *; CLOSE ALL";
 /// Statements a returning MySQL/MariaDB connection runs.
 pub const MYSQL_RESET: &str =
     "ROLLBACK; SET @@SESSION.sql_mode = DEFAULT, @@SESSION.time_zone = DEFAULT, @@SESSION.autocommit = DEFAULT";

@@ -73,7 +73,7 @@ pub struct JobOutcome {
 /// Runs jobs against the configured sources. Cheap to share: one per process.
 pub struct Pipeline {
     settings: Arc<Settings>,
-    executor: Executor,
+    executor: Arc<Executor>,
     schemas: SchemaCache,
 }
 
@@ -86,7 +86,7 @@ struct GroupContext {
 
 impl Pipeline {
     pub fn new(settings: Arc<Settings>) -> Self {
-        let executor = Executor::new(&settings.sources, settings.exec.clone());
+        let executor = Arc::new(Executor::new(&settings.sources, settings.exec.clone()));
         Pipeline { settings, executor, schemas: SchemaCache::new() }
     }
 
@@ -235,8 +235,13 @@ impl Pipeline {
         let mut attempt = 0;
         loop {
             let (batches, writer) = spawn_parquet_writer(path.clone());
-            let result = self.executor.run(&context.source, &guarded, &batches).await;
-            drop(batches);
+            // The query streams in its own task: polling it inside the question's
+            // span would enter and exit the span for every row.
+            let executor = self.executor.clone();
+            let (source, sql) = (context.source.clone(), guarded.clone());
+            let result = tokio::spawn(async move { executor.run(&source, &sql, &batches).await })
+                .await
+                .unwrap_or_else(|panic| Err(ExecError::Internal(format!("the query task stopped: {panic}"))));
             match result {
                 Ok(summary) => {
                     let elapsed_ms = started.elapsed().as_millis() as u64;

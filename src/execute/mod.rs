@@ -42,6 +42,9 @@ pub enum ExecError {
     Timeout { timeout_ms: u64 },
     #[error("{0}")]
     Stream(#[from] StreamError),
+    /// A bug: the task running the query panicked.
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 impl ExecError {
@@ -52,6 +55,7 @@ impl ExecError {
         match self {
             ExecError::Timeout { .. } => false,
             ExecError::Connect(_) => true,
+            ExecError::Internal(_) => false,
             ExecError::Stream(e) => e.is_transient(),
         }
     }
