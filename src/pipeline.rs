@@ -20,6 +20,7 @@ use std::time::Instant;
 
 use chrono::Utc;
 use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
 use indicatif::ProgressBar;
 use tracing::{Instrument, info, info_span, warn};
 
@@ -156,24 +157,37 @@ impl Pipeline {
             contexts.insert(group.source, Arc::new(context));
         }
 
+        // At most `max_concurrency` questions of this job in flight (each holds a
+        // Parquet writer); the executor's permits bound queries across jobs.
         let in_flight = self.settings.exec.max_concurrency;
-        let mut answers = futures_util::stream::iter(job.questions.iter().enumerate())
-            .map(|(index, question)| {
-                let context = contexts[question.source.as_str()].clone();
-                let span = info_span!("question", question_id = %question.id, source = %question.source);
-                async move {
-                    let record = self.answer(question, &context, dir).await;
-                    progress.inc(1);
-                    (index, record)
-                }
-                .instrument(span)
-            })
-            .buffer_unordered(in_flight);
+        let mut waiting = job.questions.iter().enumerate();
+        let mut running = FuturesUnordered::new();
         let mut records: Vec<Option<QuestionRecord>> = vec![None; job.questions.len()];
-        while let Some((index, record)) = answers.next().await {
+        loop {
+            while running.len() < in_flight {
+                let Some((index, question)) = waiting.next() else { break };
+                let context = contexts[question.source.as_str()].clone();
+                running.push(self.answer_in_span(index, question, context, dir, progress));
+            }
+            let Some((index, record)) = running.next().await else { break };
             records[index] = Some(record);
         }
         Ok(records.into_iter().map(|r| r.expect("every question yields a record")).collect())
+    }
+
+    /// [`Pipeline::answer`] inside the question's span, reporting progress.
+    async fn answer_in_span(
+        &self,
+        index: usize,
+        question: &Question,
+        context: Arc<GroupContext>,
+        dir: &Path,
+        progress: &ProgressBar,
+    ) -> (usize, QuestionRecord) {
+        let span = info_span!("question", question_id = %question.id, source = %question.source);
+        let record = self.answer(question, &context, dir).instrument(span).await;
+        progress.inc(1);
+        (index, record)
     }
 
     /// Answers one question; never fails: every failure becomes the record's status.

@@ -328,3 +328,45 @@ async fn secrets_never_reach_output_logs_or_manifests() {
     assert!(!everything.contains(CANARY), "the canary password leaked");
     assert!(!everything.contains("wrong-Pw-1234"), "the wrong password leaked");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_connection_killed_mid_query_is_retried_and_the_answer_completes() {
+    let Some(admin) = common::postgres().await else { return };
+    let marker = format!("{}", 20_000_000 + std::process::id() % 1000);
+    let dir = workdir(&[("pg", common::postgres_url())], "[exec]\nmax_retries = 3\nstatement_timeout_ms = 120000\n");
+    let job = format!(
+        r#"{{"job_id":"retry","questions":[{{"id":"slow","source":"pg","question":"pinned",
+            "sql":"SELECT COUNT(*) AS n FROM generate_series(1, {marker})"}}]}}"#
+    );
+    std::fs::write(dir.path().join("job.json"), job).unwrap();
+    let path = dir.path().to_path_buf();
+    let run = tokio::task::spawn_blocking(move || sqlsynth(&path, &["run", "job.json", "--out", "out"], &[]));
+    // Kill the backend running the query once, as a failover or a restart would.
+    let pattern = format!("%generate_series(1, {marker})%");
+    let mut killed = false;
+    for _ in 0..600 {
+        let terminated: Vec<bool> = sqlx::query_scalar(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+             WHERE application_name = 'sqlsynth' AND query LIKE $1 AND state = 'active'",
+        )
+        .bind(&pattern)
+        .fetch_all(&admin)
+        .await
+        .unwrap();
+        if terminated.iter().any(|t| *t) {
+            killed = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let output = run.await.unwrap();
+    assert!(killed, "the query was never seen running");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(text(&output).contains("transient error; retrying"), "{}", text(&output));
+    let m = manifest(dir.path(), "retry");
+    assert_eq!(m["questions"][0]["status"], "ok");
+    assert_eq!(m["questions"][0]["rows"], 1);
+    let read = read_with_pyarrow(&[dir.path().join("out/retry/slow.parquet")]);
+    let rows = &read[dir.path().join("out/retry/slow.parquet").to_str().unwrap()]["rows"];
+    assert_eq!(rows[0][0], format!("{marker}.00"));
+}
