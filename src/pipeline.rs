@@ -115,6 +115,8 @@ impl Pipeline {
             return Ok(JobOutcome { manifest, dir, reused: true });
         }
         std::fs::create_dir_all(&dir).map_err(output_error)?;
+        // The job directory's own entry must survive a crash once the manifest does.
+        atomic::sync_dir(out_root).map_err(output_error)?;
         atomic::remove_stale_temps(&dir).map_err(output_error)?;
         let started_at = Utc::now();
         let span = info_span!("job", job_id = %job.job_id);

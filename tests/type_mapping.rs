@@ -27,7 +27,7 @@ use arrow_schema::{DataType, TimeUnit};
 use futures_util::FutureExt;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use sqlsynth::execute::stream::{
-    StreamError, StreamLimits, StreamSummary, stream_mysql, stream_postgres, stream_sqlite,
+    StreamError, StreamLimits, StreamSummary, stream_mysql, stream_postgres, stream_postgres_rows, stream_sqlite,
 };
 use sqlsynth::sink::parquet::{read_footer, spawn_parquet_writer};
 use sqlx::{Connection, Executor};
@@ -450,6 +450,164 @@ async fn postgres_unmapped_types_name_the_column() {
     }
     let result = stream_postgres(&mut conn, "SELECT 1/0 AS boom", &LIMITS, &tx).await;
     assert!(matches!(&result, Err(e @ StreamError::Database(_)) if !e.is_transient()), "{result:?}");
+}
+
+/// Streams `sql` on `conn` with `stream` and returns its result and every batch it sent.
+async fn collect_postgres<S>(
+    stream: S,
+    conn: &mut sqlx::PgConnection,
+    sql: &str,
+    limits: StreamLimits,
+) -> (Result<StreamSummary, StreamError>, Vec<RecordBatch>)
+where
+    S: for<'c> AsyncFnOnce(
+        &'c mut sqlx::PgConnection,
+        &'c str,
+        &'c StreamLimits,
+        &'c mpsc::Sender<RecordBatch>,
+    ) -> Result<StreamSummary, StreamError>,
+{
+    let (tx, mut rx) = mpsc::channel(2);
+    let collect = tokio::spawn(async move {
+        let mut batches = Vec::new();
+        while let Some(batch) = rx.recv().await {
+            batches.push(batch);
+        }
+        batches
+    });
+    let summary = stream(conn, sql, &limits, &tx).await;
+    drop(tx);
+    (summary, collect.await.unwrap())
+}
+
+/// The binary COPY path (`stream_postgres`) and the prepared-statement row path
+/// (`stream_postgres_rows`) give exactly the same batches: every mapped type,
+/// NULLs, negative and large decimals, many rows over several batches, with and
+/// without truncation.
+#[tokio::test]
+async fn postgres_copy_and_row_paths_give_identical_batches() {
+    let Some(pool) = common::postgres().await else { return };
+    let table = unique("sqlsynth_paths");
+    let mood = unique("sqlsynth_mood");
+    pool.execute(
+        format!(
+            "CREATE TYPE {mood} AS ENUM ('happy', 'sad', 'meh');
+             CREATE TABLE {table} AS
+             SELECT i,
+               CASE WHEN i % 7 = 0 THEN NULL ELSE (i % 65535 - 32767)::smallint END AS si,
+               CASE WHEN i % 11 = 0 THEN NULL ELSE ((i::bigint * 104729 * 31) % 4294967296 - 2147483648)::integer END AS i4,
+               CASE WHEN i % 13 = 0 THEN NULL ELSE (i::bigint * 461168601842737) * (1 - 2 * (i % 2)) END AS bi,
+               CASE WHEN i % 5 = 0 THEN NULL ELSE (i / 3.0)::real END AS r,
+               CASE WHEN i % 3 = 0 THEN NULL ELSE i * -0.001 END::double precision AS d,
+               CASE WHEN i % 17 = 0 THEN NULL ELSE ((i::bigint * 7919 * 65537) % 199999999999 - 99999999999) / 100.0 END::numeric(12,2) AS n12,
+               CASE WHEN i % 19 = 0 THEN NULL
+                    ELSE (i::numeric * 12345678901234567800000 - 9999999999999999999999999999.9999999999 / (i + 1))
+               END::numeric(38,10) AS n38,
+               CASE WHEN i % 23 = 0 THEN NULL ELSE i::numeric / 7 END AS nu,
+               CASE WHEN i % 10 = 0 THEN NULL ELSE 'item-' || i || repeat('é', i % 4) END AS t,
+               CASE WHEN i % 9 = 0 THEN NULL ELSE ('v' || i)::varchar(20) END AS vc,
+               CASE WHEN i % 8 = 0 THEN NULL ELSE (i % 100)::char(3) END AS c,
+               CASE WHEN i % 6 = 0 THEN NULL ELSE i % 2 = 0 END AS b,
+               CASE WHEN i % 29 = 0 THEN NULL ELSE DATE '1900-01-01' + i * 3 END AS day,
+               CASE WHEN i % 31 = 0 THEN NULL ELSE TIME '00:00' + i * INTERVAL '1.000001 second' END AS at_time,
+               CASE WHEN i % 37 = 0 THEN NULL ELSE TIMESTAMP '1969-12-31 23:59:59.999999' + i * INTERVAL '1 hour 1 microsecond' END AS at,
+               CASE WHEN i % 41 = 0 THEN NULL ELSE TIMESTAMPTZ '2024-02-29 13:14:15.123456+02' - i * INTERVAL '1 day' END AS at_tz,
+               CASE WHEN i % 43 = 0 THEN NULL ELSE int4send(i) || '\\x00ff'::bytea END AS bytes,
+               CASE WHEN i % 47 = 0 THEN NULL ELSE json_build_object('i', i, 'neg', -i) END AS j,
+               CASE WHEN i % 53 = 0 THEN NULL ELSE jsonb_build_object('i', i, 'list', jsonb_build_array(i, 'x')) END AS jb,
+               CASE WHEN i % 59 = 0 THEN NULL ELSE md5(i::text)::uuid END AS u,
+               CASE WHEN i % 61 = 0 THEN NULL ELSE (enum_range(NULL::{mood}))[i % 3 + 1] END AS e,
+               CASE WHEN i % 67 = 0 THEN NULL ELSE i::oid END AS o
+             FROM generate_series(1, 20000) AS i;"
+        )
+        .as_str(),
+    )
+    .await
+    .unwrap();
+
+    let sql = format!("SELECT *, n12 * 2 AS doubled, -n38 AS negated FROM {table} ORDER BY i");
+    let body = async {
+        let mut conn = pool.acquire().await.unwrap();
+        for (max_rows, rows, truncated) in [(1_000_000, 20_000, false), (12_345, 12_345, true)] {
+            let limits = StreamLimits { max_rows, batch_rows: 4_096 };
+            let mut read = conn.begin_with("BEGIN READ ONLY").await.unwrap();
+            let (copy, copy_batches) = collect_postgres(stream_postgres, &mut read, &sql, limits).await;
+            let (row, row_batches) = collect_postgres(stream_postgres_rows, &mut read, &sql, limits).await;
+            read.rollback().await.unwrap();
+            let (copy, row) = (copy.unwrap(), row.unwrap());
+            assert_eq!((copy.rows, copy.truncated), (rows, truncated));
+            assert_eq!((row.rows, row.truncated), (rows, truncated));
+            assert_eq!(copy.schema, row.schema);
+            assert_eq!(copy_batches.len(), (rows as usize).div_ceil(4_096));
+            assert_eq!(copy_batches.len(), row_batches.len());
+            for (index, (copy, row)) in copy_batches.iter().zip(&row_batches).enumerate() {
+                assert_eq!(copy, row, "batch {index} of max_rows {max_rows}");
+            }
+            // Every column holds values and NULLs, so the comparison covers both.
+            for column in copy_batches[0].columns().iter().skip(1) {
+                assert!(column.null_count() > 0 && column.null_count() < column.len(), "{:?}", column.data_type());
+            }
+        }
+    };
+    with_cleanup(body, async {
+        pool.execute(format!("DROP TABLE IF EXISTS {table}; DROP TYPE IF EXISTS {mood}").as_str()).await.unwrap();
+    })
+    .await;
+}
+
+/// A COPY stopped early (row cap without a LIMIT, a server error mid-stream, a
+/// closed sink) still ends cleanly: the connection runs the next statement.
+#[tokio::test]
+async fn postgres_copy_stopped_early_leaves_the_connection_usable() {
+    let Some(pool) = common::postgres().await else { return };
+    let mut conn = pool.acquire().await.unwrap();
+    let limits = StreamLimits { max_rows: 10, batch_rows: 4 };
+    let next_statement_works = async |conn: &mut sqlx::PgConnection| {
+        let answer: i32 = sqlx::query_scalar("SELECT 42").fetch_one(conn).await.unwrap();
+        assert_eq!(answer, 42);
+    };
+
+    let mut read = conn.begin_with("BEGIN READ ONLY").await.unwrap();
+    let sql = "SELECT i, 'row ' || i AS label FROM generate_series(1, 100000) AS i";
+    let (summary, batches) = collect_postgres(stream_postgres, &mut read, sql, limits).await;
+    let summary = summary.unwrap();
+    assert_eq!((summary.rows, summary.truncated), (10, true));
+    assert_eq!(batches.iter().map(RecordBatch::num_rows).collect::<Vec<_>>(), [4, 4, 2]);
+    next_statement_works(&mut read).await;
+
+    let (summary, batches) = collect_postgres(stream_postgres, &mut read, "SELECT 1 AS one -- note", limits).await;
+    assert_eq!((summary.unwrap().rows, batches.len()), (1, 1), "a trailing line comment");
+    let (summary, _) = collect_postgres(stream_postgres, &mut read, "SELECT 1 AS one;", limits).await;
+    assert_eq!(summary.unwrap().rows, 1, "a trailing semicolon");
+
+    let empty = "SELECT i FROM generate_series(1, 0) AS i";
+    let (summary, batches) = collect_postgres(stream_postgres, &mut read, empty, limits).await;
+    let summary = summary.unwrap();
+    assert_eq!((summary.rows, summary.truncated, batches.len(), batches[0].num_rows()), (0, false, 1, 0));
+    assert_eq!(batches[0].schema(), summary.schema);
+
+    let (tx, rx) = mpsc::channel(1);
+    drop(rx);
+    let result = stream_postgres(&mut read, sql, &limits, &tx).await;
+    assert!(matches!(result, Err(StreamError::SinkClosed)), "{result:?}");
+    next_statement_works(&mut read).await;
+    read.rollback().await.unwrap();
+
+    // The error comes after rows have been sent: the server's message is kept.
+    let mut read = conn.begin_with("BEGIN READ ONLY").await.unwrap();
+    let failing = "SELECT 10 / (5000 - i) AS q FROM generate_series(1, 10000) AS i";
+    let limits = StreamLimits { max_rows: 1_000_000, batch_rows: 100 };
+    let (result, batches) = collect_postgres(stream_postgres, &mut read, failing, limits).await;
+    match result {
+        Err(error @ StreamError::Database(_)) => {
+            assert!(error.to_string().contains("division by zero"), "{error}");
+            assert!(!error.is_transient());
+        }
+        other => panic!("expected a database error, got {other:?}"),
+    }
+    assert!(batches.len() <= 50, "no rows past the failing one: {}", batches.len());
+    read.rollback().await.unwrap();
+    next_statement_works(&mut conn).await;
 }
 
 // ------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@
 //! with [`ExecError::is_transient`] and [`retry_delay`], because a retry must
 //! also restart whatever consumes the batches.
 
+mod pg_copy;
 pub mod stream;
 pub mod types;
 
@@ -33,6 +34,27 @@ use stream::{StreamError, StreamLimits, StreamSummary};
 /// Extra time the executor waits past the statement timeout before it gives
 /// up on a database that does not honour its own timeout.
 const TIMEOUT_GRACE: Duration = Duration::from_secs(5);
+
+/// Runs `work` on a pooled connection for at most `backstop`. If the database
+/// overruns it, the half-read connection is detached and closed rather than
+/// returned to the pool, where it would answer the next query out of step.
+async fn with_backstop<DB, T, F>(
+    mut conn: sqlx::pool::PoolConnection<DB>,
+    backstop: Duration,
+    work: F,
+) -> Result<T, StreamError>
+where
+    DB: sqlx::Database,
+    F: AsyncFnOnce(&mut sqlx::pool::PoolConnection<DB>) -> Result<T, StreamError>,
+{
+    match tokio::time::timeout(backstop, work(&mut conn)).await {
+        Ok(result) => result,
+        Err(_) => {
+            drop(conn.detach());
+            Err(StreamError::Abandoned)
+        }
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExecError {
@@ -166,7 +188,9 @@ impl Executor {
         let _permit = self.in_flight.acquire().await.expect("the executor's semaphore is never closed");
         let limits = StreamLimits { max_rows: self.settings.max_rows, batch_rows: self.settings.batch_rows };
         let timeout_ms = self.settings.statement_timeout_ms;
-        let deadline = Duration::from_millis(timeout_ms) + TIMEOUT_GRACE;
+        // The last resort (SQLite, or a pool that never hands out a
+        // connection); PostgreSQL and MySQL queries hit their own backstop first.
+        let deadline = backstop(timeout_ms) + TIMEOUT_GRACE;
         let run = async {
             match pool {
                 SourcePool::Postgres(p) => run_postgres(p, &sql.sql, timeout_ms, &limits, batches).await,
@@ -178,7 +202,9 @@ impl Executor {
         };
         match tokio::time::timeout(deadline, run).await {
             Ok(Ok(summary)) => Ok(summary),
-            Ok(Err(e)) if is_timeout(pool.dialect(), &e) => Err(ExecError::Timeout { timeout_ms }),
+            Ok(Err(e)) if matches!(e, StreamError::Abandoned) || is_timeout(pool.dialect(), &e) => {
+                Err(ExecError::Timeout { timeout_ms })
+            }
             Ok(Err(e)) => Err(ExecError::Stream(e)),
             Err(_) => Err(ExecError::Timeout { timeout_ms }),
         }
@@ -204,15 +230,24 @@ async fn run_postgres(
     limits: &StreamLimits,
     batches: &mpsc::Sender<RecordBatch>,
 ) -> Result<StreamSummary, StreamError> {
-    let mut conn = pool.acquire().await.map_err(db)?;
-    let mut tx = conn.begin_with("BEGIN READ ONLY").await.map_err(db)?;
-    // The guard lexes literals the standard way; make sure the server does too.
-    let settings = format!("SET LOCAL statement_timeout = {timeout_ms}; SET LOCAL standard_conforming_strings = on");
-    tx.execute(sqlx::raw_sql(&settings)).await.map_err(db)?;
-    let summary = stream::stream_postgres(&mut tx, sql, limits, batches).await;
-    // Read-only: there is nothing to commit, and rolling back undoes any SET.
-    tx.rollback().await.map_err(db)?;
-    summary
+    let conn = pool.acquire().await.map_err(db)?;
+    with_backstop(conn, backstop(timeout_ms), async |conn| {
+        let mut tx = conn.begin_with("BEGIN READ ONLY").await.map_err(db)?;
+        // The guard lexes literals the standard way; make sure the server does too.
+        let settings =
+            format!("SET LOCAL statement_timeout = {timeout_ms}; SET LOCAL standard_conforming_strings = on");
+        tx.execute(sqlx::raw_sql(&settings)).await.map_err(db)?;
+        let summary = stream::stream_postgres(&mut tx, sql, limits, batches).await;
+        // Read-only: there is nothing to commit, and rolling back undoes any SET.
+        tx.rollback().await.map_err(db)?;
+        summary
+    })
+    .await
+}
+
+/// How long a query may run before the executor stops waiting for the database.
+fn backstop(timeout_ms: u64) -> Duration {
+    Duration::from_millis(timeout_ms) + TIMEOUT_GRACE
 }
 
 async fn run_mysql(
@@ -223,7 +258,7 @@ async fn run_mysql(
     limits: &StreamLimits,
     batches: &mpsc::Sender<RecordBatch>,
 ) -> Result<StreamSummary, StreamError> {
-    let mut conn = pool.acquire().await.map_err(db)?;
+    let conn = pool.acquire().await.map_err(db)?;
     let set_timeout = match flavor {
         MySqlFlavor::MariaDb => format!("SET SESSION max_statement_time = {:.3}", timeout_ms as f64 / 1000.0),
         MySqlFlavor::MySql => format!("SET SESSION max_execution_time = {timeout_ms}"),
@@ -231,11 +266,14 @@ async fn run_mysql(
     // The guard reads "..." as a string and refuses backslash escapes; the
     // session must not treat double quotes as identifiers.
     let session = format!("{set_timeout}; SET SESSION sql_mode = REPLACE(@@SESSION.sql_mode, 'ANSI_QUOTES', '')");
-    conn.execute(sqlx::raw_sql(&session)).await.map_err(db)?;
-    let mut tx = conn.begin_with("START TRANSACTION READ ONLY").await.map_err(db)?;
-    let summary = stream::stream_mysql(&mut tx, sql, limits, batches).await;
-    tx.rollback().await.map_err(db)?;
-    summary
+    with_backstop(conn, backstop(timeout_ms), async |conn| {
+        conn.execute(sqlx::raw_sql(&session)).await.map_err(db)?;
+        let mut tx = conn.begin_with("START TRANSACTION READ ONLY").await.map_err(db)?;
+        let summary = stream::stream_mysql(&mut tx, sql, limits, batches).await;
+        tx.rollback().await.map_err(db)?;
+        summary
+    })
+    .await
 }
 
 async fn run_sqlite(

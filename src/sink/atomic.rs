@@ -19,11 +19,20 @@ pub fn is_temp_name(name: &str) -> bool {
     name.starts_with('.') && name.contains(".tmp-")
 }
 
-/// Fsyncs `temp` (already fully written and closed by the caller), renames it
-/// to `final_path` and fsyncs the directory so the rename itself is durable.
-pub fn publish(temp: &Path, final_path: &Path) -> io::Result<()> {
+/// Fsyncs `temp` (already fully written and closed by the caller) and renames
+/// it to `final_path`. The rename is visible at once but durable only once the
+/// directory is fsynced: [`publish`] does that; answers use this and rely on
+/// the manifest's publication, which fsyncs their directory once for all of
+/// them (a rename lost in a crash only means that question runs again).
+pub fn publish_without_dir_sync(temp: &Path, final_path: &Path) -> io::Result<()> {
     File::open(temp)?.sync_all()?;
-    std::fs::rename(temp, final_path)?;
+    std::fs::rename(temp, final_path)
+}
+
+/// Fsyncs `temp`, renames it to `final_path` and fsyncs the directory so the
+/// rename itself (and every earlier one in that directory) is durable.
+pub fn publish(temp: &Path, final_path: &Path) -> io::Result<()> {
+    publish_without_dir_sync(temp, final_path)?;
     sync_dir(final_path.parent().unwrap_or(Path::new(".")))
 }
 

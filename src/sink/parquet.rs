@@ -9,7 +9,8 @@
 //! Invariants:
 //! * No reader ever sees a partial file: rows go to a temporary file in the
 //!   target directory, and only [`ParquetWriterHandle::commit`] publishes it (via
-//!   [`super::atomic::publish`]). [`ParquetWriterHandle::abort`], dropping the
+//!   [`super::atomic::publish_without_dir_sync`]; the manifest's publication
+//!   fsyncs the directory for all answers at once). [`ParquetWriterHandle::abort`], dropping the
 //!   handle, a failed write, or a panic remove the temporary file.
 //! * Memory is flat: the channel holds at most [`CHANNEL_BATCHES`] batches, and a
 //!   row group is flushed once its estimated encoded size reaches
@@ -39,7 +40,7 @@ use tokio::runtime::Handle;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use super::atomic::{publish, temp_path_for};
+use super::atomic::{publish_without_dir_sync, temp_path_for};
 
 /// Batches in flight between the query and the encoder.
 pub const CHANNEL_BATCHES: usize = 2;
@@ -232,9 +233,9 @@ fn write_file(
     for (key, value) in metadata {
         writer.append_key_value_metadata(KeyValue::new(key, value));
     }
-    // Writes the footer and flushes the writer's buffer; publish fsyncs, renames and fsyncs the directory.
+    // Writes the footer and flushes the writer's buffer; then fsync and rename.
     drop(writer.into_inner().map_err(parquet_err)?);
-    publish(&temp.path, final_path).map_err(io_err)?;
+    publish_without_dir_sync(&temp.path, final_path).map_err(io_err)?;
     temp.published = true;
     let bytes = std::fs::metadata(final_path).map_err(io_err)?.len();
     Ok(WrittenFile { path: final_path.to_path_buf(), rows, bytes })
