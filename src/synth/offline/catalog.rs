@@ -254,7 +254,8 @@ pub(crate) fn value_kind(dialect: Dialect, data_type: &str, words: &[String]) ->
 }
 
 /// Name-like columns: a column called "name" (or "<table> name"); else a
-/// first-name/last-name pair; else "title" or "label"; else the first "... name" column.
+/// first-name/last-name pair; else "title" or "label"; else the first "... name" column;
+/// else a "description" column, after a "... code" column when there is one.
 fn label_columns(table_words: &[String], columns: &[ColumnFacts]) -> Vec<usize> {
     let text = |i: &usize| columns[*i].kind == ValueKind::Text && !columns[*i].in_foreign_key;
     let table_stems: Vec<String> = table_words.iter().map(|w| stem(w)).collect();
@@ -279,11 +280,18 @@ fn label_columns(table_words: &[String], columns: &[ColumnFacts]) -> Vec<usize> 
             return vec![column];
         }
     }
-    (0..columns.len())
-        .filter(text)
-        .find(|&i| columns[i].words.last().is_some_and(|w| w == "name"))
-        .into_iter()
-        .collect()
+    if let Some(name) = (0..columns.len()).filter(text).find(|&i| columns[i].words.last().is_some_and(|w| w == "name"))
+    {
+        return vec![name];
+    }
+    // Code tables (diagnoses, account charts): a row reads as its code and description.
+    match named("description") {
+        Some(description) => {
+            let code = (0..columns.len()).filter(text).find(|&i| columns[i].words.last().is_some_and(|w| w == "code"));
+            code.into_iter().chain([description]).collect()
+        }
+        None => Vec::new(),
+    }
 }
 
 #[cfg(test)]
@@ -362,5 +370,17 @@ mod tests {
         let company = [facts("id", ValueKind::Number), facts("contact_name", ValueKind::Text)];
         assert_eq!(label_columns(&words(&["supplier"]), &company), [1]);
         assert!(label_columns(&words(&["invoice"]), &[facts("total", ValueKind::Number)]).is_empty());
+        let diagnosis = [
+            facts("diagnosis_id", ValueKind::Number),
+            facts("icd_code", ValueKind::Text),
+            facts("description", ValueKind::Text),
+        ];
+        assert_eq!(
+            label_columns(&words(&["diagnoses"]), &diagnosis),
+            [1, 2],
+            "code tables read as code and description"
+        );
+        let invoice = [facts("invoice_id", ValueKind::Number), facts("billing_postal_code", ValueKind::Text)];
+        assert!(label_columns(&words(&["invoice"]), &invoice).is_empty(), "a code alone is no label");
     }
 }

@@ -148,3 +148,44 @@ pub(crate) fn link(question: &str, glossary: &[(&str, &str)]) -> Vec<Item> {
         glossary.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect();
     Linker::new(&catalog, &glossary).link(&tokenize(question))
 }
+
+/// A one-table schema whose `gender` column holds one-letter codes.
+pub(crate) fn coded_catalog() -> Catalog {
+    let tables = vec![table(
+        "patients",
+        vec![
+            column("patient_id", "integer", &[]),
+            column("full_name", "varchar(80)", &[]),
+            column("gender", "char(1)", &["F", "M"]),
+            column("blood_type", "varchar(3)", &["A", "B", "AB", "O"]),
+        ],
+        &["patient_id"],
+        vec![],
+    )];
+    Catalog::new(&DatabaseSchema::new("clinic", Dialect::Sqlite, tables))
+}
+
+/// Abbreviated names, as some schemas have them: `cust`, `sales_txn.txn_amt`.
+pub(crate) fn abbreviated_schema() -> DatabaseSchema {
+    let tables = vec![
+        table(
+            "cust",
+            vec![column("cust_id", "integer", &[]), column("cust_name", "varchar(80)", &[])],
+            &["cust_id"],
+            vec![],
+        ),
+        table(
+            "sales_txn",
+            vec![
+                column("txn_id", "integer", &[]),
+                column("cust_id", "integer", &[]),
+                column("txn_amt", "numeric(10,2)", &[]),
+                column("txn_qty", "integer", &[]),
+                column("txn_dt", "date", &[]),
+            ],
+            &["txn_id"],
+            vec![fk("cust_id", "cust", "cust_id")],
+        ),
+    ];
+    DatabaseSchema::new("abbreviated", Dialect::Sqlite, tables)
+}

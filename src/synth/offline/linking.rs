@@ -23,8 +23,8 @@ use std::collections::{BTreeMap, HashMap};
 use super::catalog::{Catalog, ColumnId, ForeignKeyId, TableId, ValueKind};
 use super::tokens::{Token, TokenKind, singular, split_identifier, stem, tokenize};
 use super::vocabulary::{
-    CONCEPT_WORDS, Concept, KEYWORDS, Keyword, MAX_KEYWORD_WORDS, MONTHS, OPENERS, PERIODS, RELATIVE_TIME_MODIFIERS,
-    STOPWORDS, SYNONYMS, WRITE_VERBS, special_keyword,
+    CODED_VALUES, CONCEPT_WORDS, Concept, KEYWORDS, Keyword, MAX_KEYWORD_WORDS, MONTHS, OPENERS, PERIODS,
+    RELATIVE_TIME_MODIFIERS, STOPWORDS, SYNONYMS, WRITE_VERBS, special_keyword,
 };
 
 /// How well a word matches a column name.
@@ -193,7 +193,19 @@ impl Linker {
             if !meaningless {
                 let key = key_of(&tokens);
                 self.longest_value = self.longest_value.max(key.len());
-                self.values.entry(key).or_default().push(link);
+                self.values.entry(key).or_default().push(link.clone());
+            }
+            let column_words = &catalog.column(column).words;
+            for (names, code, words) in CODED_VALUES {
+                if value.trim().eq_ignore_ascii_case(code) && column_words.iter().any(|w| names.contains(&w.as_str())) {
+                    for word in *words {
+                        let key = key_of(&tokenize(word));
+                        let links = self.values.entry(key).or_default();
+                        if !links.contains(&link) {
+                            links.push(link.clone());
+                        }
+                    }
+                }
             }
         }
     }
@@ -540,6 +552,26 @@ mod tests {
         let ItemKind::Attribute(columns) = &link("price tag", &glossary)[0].kind else { panic!("a column") };
         assert_eq!(columns.len(), 2, "a bare column name links it in every table");
         assert_eq!(kinds("regulars"), [ItemKind::Unknown], "without the glossary");
+    }
+
+    #[test]
+    fn coded_values_link_from_the_words_for_them_only_in_their_columns() {
+        let catalog = crate::synth::offline::fixtures::coded_catalog();
+        let linker = Linker::new(&catalog, &BTreeMap::new());
+        let values = |question: &str| -> Vec<String> {
+            linker
+                .link(&tokenize(question))
+                .into_iter()
+                .flat_map(|item| match item.kind {
+                    ItemKind::Value(links) => links.into_iter().map(|l| l.value).collect(),
+                    _ => Vec::new(),
+                })
+                .collect()
+        };
+        assert_eq!(values("How many patients are female?"), ["F"]);
+        assert_eq!(values("number of women"), ["F"]);
+        assert_eq!(values("male patients"), ["M"]);
+        assert!(values("patients with blood type AB").contains(&"AB".to_string()));
     }
 
     #[test]

@@ -100,3 +100,21 @@ fn with_unknown_words(abstention: Abstention, items: &[linking::Item]) -> Absten
     }
     Abstention { reason: format!("{}; could not map {} to any table or column", abstention.reason, unknown.join(", ")) }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn abbreviated_schema_names_link_from_spelled_out_words() {
+        let synth = OfflineSynthesizer::new(&fixtures::abbreviated_schema(), &BTreeMap::new(), 0.5);
+        let sql = |q: &str| synth.synthesize(q).map(|a| a.sql).unwrap_or_else(|a| panic!("{q}: {}", a.reason));
+        assert_eq!(sql("How many customers are there?"), r#"SELECT COUNT(*) AS "cust_count" FROM "cust""#);
+        let total = sql("What is the total transaction amount?");
+        assert!(total.contains(r#"SUM("sales_txn"."txn_amt")"#), "{total}");
+        let per_customer = sql("Total quantity per customer");
+        assert!(per_customer.contains(r#"SUM("sales_txn"."txn_qty")"#), "{per_customer}");
+        let in_2024 = sql("How many sales transactions were there in 2024?");
+        assert!(in_2024.contains(r#""sales_txn"."txn_dt""#), "{in_2024}");
+    }
+}

@@ -25,6 +25,11 @@ const IRREGULAR_PLURALS: &[(&str, &str)] = &[
     ("feet", "foot"),
     ("indices", "index"),
     ("analyses", "analysis"),
+    ("diagnoses", "diagnosis"),
+    ("prognoses", "prognosis"),
+    ("hypotheses", "hypothesis"),
+    ("theses", "thesis"),
+    ("crises", "crisis"),
     ("criteria", "criterion"),
     ("data", "datum"),
 ];
@@ -81,6 +86,9 @@ pub(crate) fn stem(word: &str) -> String {
 /// for exact word lists where stems would be too loose ("purchased" and
 /// "purchaser" share a stem).
 pub(crate) fn singular(word: &str) -> String {
+    if let Some((_, singular)) = IRREGULAR_PLURALS.iter().find(|(plural, _)| *plural == word) {
+        return (*singular).to_string();
+    }
     if let Some(stem) = word.strip_suffix("ies").filter(|s| !s.is_empty()) {
         return format!("{stem}y");
     }
@@ -244,6 +252,7 @@ mod tests {
         assert_eq!(stem("countries"), stem("country"));
         assert_eq!(stem("employees"), stem("employee"));
         assert_eq!(stem("people"), stem("person"));
+        assert_eq!(stem("diagnoses"), stem("diagnosis"));
         assert_eq!(stem("hired"), stem("hire"));
         assert_ne!(stem("track"), stem("album"));
     }
@@ -253,6 +262,7 @@ mod tests {
         assert_eq!(singular("categories"), "category");
         assert_eq!(singular("clients"), "client");
         assert_eq!(singular("boxes"), "box");
+        assert_eq!(singular("diagnoses"), "diagnosis");
         assert_eq!(singular("status"), "status");
         assert_eq!(singular("purchased"), "purchased");
     }

@@ -332,6 +332,14 @@ impl Concept {
 }
 
 /// Words in a column name that make it a quantity (multiplied by a price for money).
+/// One-letter codes a column named in the first list often holds, and the
+/// words a question uses for them ("How many patients are female?" with
+/// `gender = 'F'`). Applied only to sampled values of such columns.
+pub(crate) const CODED_VALUES: &[(&[&str], &str, &[&str])] = &[
+    (&["gender", "sex"], "F", &["female", "females", "woman", "women"]),
+    (&["gender", "sex"], "M", &["male", "males", "man", "men"]),
+];
+
 pub(crate) const QUANTITY_WORDS: &[&str] = &["quantity", "qty"];
 
 /// Words that make a quantity a stock level rather than an amount sold
@@ -363,19 +371,19 @@ pub(crate) const CONCEPT_WORDS: &[(&str, Concept)] = &[
 /// Groups of interchangeable business words (tried only when a word does not
 /// match the schema directly).
 pub(crate) const SYNONYMS: &[&[&str]] = &[
-    &["customer", "client", "buyer", "purchaser", "shopper", "patron"],
-    &["employee", "staff", "worker", "personnel", "staffer", "colleague"],
+    &["customer", "client", "buyer", "purchaser", "shopper", "patron", "cust"],
+    &["employee", "staff", "worker", "personnel", "staffer", "colleague", "emp"],
     &["track", "song", "tune"],
     &["artist", "singer", "band", "musician", "performer"],
     &["invoice", "bill", "receipt"],
-    &["product", "item", "article"],
+    &["product", "item", "article", "prod"],
     &["order", "purchase"],
     &["supplier", "vendor", "provider"],
     &["category", "genre"],
     &["country", "nation"],
     &["city", "town"],
     &["state", "province", "region"],
-    &["phone", "telephone"],
+    &["phone", "telephone", "tel"],
     &["rep", "representative", "agent"],
     &["manager", "supervisor", "boss"],
     &["quantity", "qty"],
@@ -385,8 +393,15 @@ pub(crate) const SYNONYMS: &[&[&str]] = &[
     &["student", "pupil"],
     &["teacher", "instructor", "lecturer"],
     &["course", "class"],
-    &["address", "street"],
+    &["address", "street", "addr"],
     &["email", "mail"],
+    // Abbreviations schemas use for common words (the question spells them out).
+    &["amount", "amt"],
+    &["department", "dept"],
+    &["description", "descr"],
+    &["account", "acct"],
+    &["transaction", "txn"],
+    &["date", "dt"],
 ];
 
 /// Keyword phrases, longest first within each first word. Matched on lower-case words.

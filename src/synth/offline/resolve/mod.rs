@@ -260,6 +260,24 @@ impl Resolver<'_> {
         Ok(query)
     }
 
+    /// "Which countries have more than 5 customers?": the values (not NULL),
+    /// grouped, with the count of the related rows that the HAVING clause compares.
+    fn values_having_counts(&mut self, mut draft: Draft, column: ColumnId) -> Result<Query, Abstention> {
+        let value = Expr::Column { node: 0, column };
+        draft.filters.push(Predicate::NotNull(value.clone()));
+        self.push_column(&mut draft, 0, column);
+        let having = self.having_counts(&mut draft)?;
+        let alias =
+            self.counted_of_having().map_or_else(|| "related_count".to_string(), |e| count_alias(self.catalog, e.link));
+        let count = self.having_count_expr(&draft)?;
+        draft.group_by = vec![value.clone()];
+        draft.tie_breakers = vec![value];
+        draft.outputs.push(Output { expr: count, alias: Some(alias.clone()) });
+        let mut query = self.grouped_order(draft, &alias)?;
+        query.having = having;
+        Ok(query)
+    }
+
     /// "which countries have customers", "distinct billing countries".
     fn distinct(&mut self, attribute: &AttributeRef) -> Result<Query, Abstention> {
         let columns = self.choose_columns(attribute, &self.named.clone())?;
@@ -275,6 +293,9 @@ impl Resolver<'_> {
         };
         let mut draft = Draft::new(column.table);
         self.prepare(&mut draft)?;
+        if self.counted_of_having().is_some() && draft.group_by.is_empty() {
+            return self.values_having_counts(draft, column);
+        }
         self.refuse_having()?;
         if !draft.group_by.is_empty() {
             return Err(abstain(format!(
@@ -520,6 +541,22 @@ mod tests {
         );
         let per_customer = sql("How many orders per customer?").unwrap();
         assert!(per_customer.contains(r#"COUNT(*) AS "order_count""#), "{per_customer}");
+    }
+
+    #[test]
+    fn values_with_more_than_n_related_rows_group_and_compare_the_count() {
+        let countries = sql("Which countries have more than 5 customers?").unwrap();
+        assert!(countries.starts_with(r#"SELECT "customer"."country", COUNT(*) AS "customer_count""#), "{countries}");
+        assert!(countries.contains(r#"WHERE "customer"."country" IS NOT NULL"#), "{countries}");
+        assert!(
+            countries.contains(r#"GROUP BY "customer"."country" HAVING COUNT(*) > 5 ORDER BY "customer_count" DESC"#),
+            "{countries}"
+        );
+    }
+
+    #[test]
+    fn average_number_of_related_rows_still_abstains() {
+        assert!(sql("What is the average number of items per order?").is_err(), "rows of another table are counted");
     }
 
     #[test]

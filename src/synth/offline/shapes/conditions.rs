@@ -206,6 +206,7 @@ impl Reader<'_> {
                 texts.push(self.items[last].text.clone());
             }
             self.mark(i..=last);
+            self.consume_naming_attribute(i, last, &mut alternatives);
             let preposition = |j: usize| matches!(self.kind(j), Some(ItemKind::Keyword(Keyword::From | Keyword::Have)));
             let before = (0..i).rev().find(|&j| !preposition(j)).unwrap_or(usize::MAX);
             let neighbours: Vec<(usize, EntityLink)> = [last + 1, before]
@@ -227,6 +228,33 @@ impl Reader<'_> {
             i = last + 1;
         }
         Ok(())
+    }
+
+    /// "doctors whose specialty is 'Pediatrician'", "employees with the title
+    /// 'IT Staff'", "diagnoses in the 'Respiratory' category": a column named
+    /// right before (or right after) a value it holds says which column the
+    /// value is compared with. It is part of the filter, not a column to show,
+    /// and it settles a value found in several columns.
+    fn consume_naming_attribute(&mut self, first: usize, last: usize, alternatives: &mut [Vec<ValueLink>]) {
+        let before = (0..first).rev().find(|&j| !matches!(self.keyword(j), Some(Keyword::Named | Keyword::Have)));
+        for j in before.into_iter().chain([last + 1]) {
+            let Some(ItemKind::Attribute(candidates) | ItemKind::KeywordOrAttribute(_, candidates)) = self.kind(j)
+            else {
+                continue;
+            };
+            if !self.free(j) {
+                continue;
+            }
+            let named = |link: &ValueLink| candidates.iter().any(|c| c.column == link.column);
+            if !alternatives.iter().all(|links| links.iter().any(named)) {
+                continue;
+            }
+            for links in alternatives.iter_mut() {
+                links.retain(named);
+            }
+            self.mark([j]);
+            return;
+        }
     }
 
     pub(super) fn value_links(&self, i: usize) -> Vec<ValueLink> {

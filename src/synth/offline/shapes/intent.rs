@@ -60,7 +60,22 @@ impl Reader<'_> {
                         && !self.is_adjective(first)
                     {
                         self.mark([i, first]);
-                        return Ok(Some(Select::Distinct(self.attribute(first))));
+                        // "Which cities do customers live in?" asks for the set of
+                        // cities: the table next to the column only says whose.
+                        let mut attribute = self.attribute(first);
+                        if let Some(owner) = attribute.qualifier {
+                            let own: Vec<_> = attribute
+                                .candidates
+                                .iter()
+                                .filter(|c| c.column.table == owner.table)
+                                .cloned()
+                                .collect();
+                            if !own.is_empty() {
+                                attribute.candidates = own;
+                                attribute.qualifier = None;
+                            }
+                        }
+                        return Ok(Some(Select::Distinct(attribute)));
                     }
                 }
                 _ => {}
@@ -80,6 +95,12 @@ impl Reader<'_> {
         let func = AggFunc::of(keyword).expect("aggregate keywords have a function");
         let text = self.items[at].text.clone();
         if self.is_keyword(at + 1, Keyword::Count) {
+            // "average number of refills": a column that holds a count is the measure
+            // (the resolver insists on a number); "average number of tracks" counts rows.
+            if self.is_attribute(at + 2) {
+                self.mark([at, at + 1, at + 2]);
+                return Ok(Select::Aggregate { func, measure: self.measure(at + 2) });
+            }
             return Err(abstain(format!("'{text} number of ...' (an aggregate of counts) is not supported offline")));
         }
         let measure_at = self.next_where(at + 1, |j| self.is_measure(j), |j| self.is_entity(j) || self.is_value(j));

@@ -415,6 +415,25 @@ mod tests {
     }
 
     #[test]
+    fn a_column_naming_a_filter_value_is_not_shown() {
+        for question in ["List the customers whose country is 'Brazil'", "List the customers with the country Brazil"] {
+            let list = frame(question);
+            let Select::List { entity, attributes, identify } = list.select else { panic!("{question}: a list") };
+            assert!(is_entity(&entity, "customer") && identify && attributes.is_empty(), "{question}");
+            assert!(matches!(&list.filters[..], [Filter::Values { texts, .. }] if texts == &["Brazil"]), "{question}");
+        }
+    }
+
+    #[test]
+    fn which_column_of_a_table_asks_for_its_distinct_values() {
+        let Select::Distinct(attribute) = frame("Which countries do our customers live in?").select else {
+            panic!("distinct values")
+        };
+        assert!(attribute.qualifier.is_none());
+        assert!(attribute.candidates.iter().all(|c| c.column.table == table("customer")));
+    }
+
+    #[test]
     fn which_values_have_rows_is_a_distinct_question() {
         assert!(
             matches!(frame("Which countries have customers?").select, Select::Distinct(a) if a.text == "countries")
