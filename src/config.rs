@@ -136,6 +136,8 @@ struct RawQueue {
     results_exchange: String,
     prefetch: u16,
     max_deliveries: u32,
+    drain_timeout_ms: u64,
+    require_results_route: bool,
 }
 
 impl Default for RawQueue {
@@ -146,6 +148,8 @@ impl Default for RawQueue {
             results_exchange: "sqlsynth.results".into(),
             prefetch: 4,
             max_deliveries: 5,
+            drain_timeout_ms: 30_000,
+            require_results_route: false,
         }
     }
 }
@@ -254,6 +258,12 @@ pub struct QueueSettings {
     pub results_exchange: String,
     pub prefetch: u16,
     pub max_deliveries: u32,
+    /// How long SIGTERM waits for jobs in flight before requeueing them.
+    pub drain_timeout_ms: u64,
+    /// When true, a result message that no queue is bound for (returned by the
+    /// broker) fails the job (requeue); when false it is logged and the job is
+    /// acked, the manifest on disk being the durable result.
+    pub require_results_route: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -494,6 +504,8 @@ fn validate(raw: RawConfig, base_dir: &Path, env: &[(String, String)]) -> Result
         results_exchange: raw.queue.results_exchange,
         prefetch: raw.queue.prefetch,
         max_deliveries: raw.queue.max_deliveries,
+        drain_timeout_ms: raw.queue.drain_timeout_ms,
+        require_results_route: raw.queue.require_results_route,
     };
     let log_format = match raw.log.format.as_deref() {
         None => None,

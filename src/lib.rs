@@ -29,6 +29,7 @@
 pub mod config;
 pub mod db;
 pub mod dialect;
+pub mod eval;
 pub mod execute;
 pub mod guard;
 pub mod job;
@@ -37,4 +38,6 @@ pub mod pipeline;
 pub mod plan;
 pub mod secret;
 pub mod sink;
+pub mod source;
 pub mod synth;
+pub mod worker;

@@ -62,6 +62,29 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Measure the offline synthesizer against gold SQL (execution accuracy).
+    Eval {
+        /// The eval set: {"cases": [{"id", "question", "gold_sql"}]}.
+        set: PathBuf,
+        #[arg(long, value_name = "NAME")]
+        source: String,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Consume jobs from RabbitMQ until SIGTERM or SIGINT (health on metrics.listen).
+    Worker,
+    /// Publish a job to the jobs queue (publisher confirms); --wait prints its result.
+    Publish {
+        /// The job file (JSON); validated before anything is published.
+        job: PathBuf,
+        /// Wait for the job's result message and print its summary.
+        #[arg(long)]
+        wait: bool,
+        /// With --wait: give up after this many seconds (exit 1).
+        #[arg(long, value_name = "SECS", requires = "wait")]
+        timeout: Option<u64>,
+    },
 }
 
 /// An error that means "bad input or configuration" (exit code 2).
@@ -99,6 +122,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Run { job, out } => run_job_file(settings, &job, out, interactive).await,
             Command::Ask { question, source, rows } => ask(settings, &question, &source, rows).await,
             Command::Schema { source, json } => schema(settings, &source, json).await,
+            Command::Worker => worker(settings).await,
+            Command::Publish { job, wait, timeout } => publish(settings, &job, wait, timeout).await,
+            Command::Eval { set, source, json } => eval(settings, &set, &source, json).await,
         }
     })
 }
@@ -226,6 +252,142 @@ async fn ask(mut settings: Settings, question: &str, source: &str, rows: u64) ->
             Ok(ExitCode::from(1))
         }
     }
+}
+
+/// `sqlsynth eval`: exit 0 when the run completed (the report holds the numbers), 2 for bad input.
+async fn eval(settings: Settings, path: &Path, source: &str, json: bool) -> anyhow::Result<ExitCode> {
+    use sqlsynth::eval::{CaseStatus, EvalSet, run_eval};
+    if settings.source(source).is_none() {
+        bail!(BadInput(format!("source '{source}' is not configured")));
+    }
+    let bytes = std::fs::read(path).map_err(|e| BadInput(format!("cannot read eval set {}: {e}", path.display())))?;
+    let set = EvalSet::parse(&bytes).map_err(|e| BadInput(format!("{}: {e}", path.display())))?;
+    let pipeline = Pipeline::new(Arc::new(settings));
+    let schema = pipeline.schema(source).await.map_err(|e| BadInput(e.to_string()))?;
+    let settings = pipeline.settings();
+    let glossary = &settings.source(source).expect("checked above").glossary;
+    let synthesizer = OfflineSynthesizer::new(&schema, glossary, settings.synth.min_confidence);
+    let report = run_eval(&pipeline, source, &set, &synthesizer).await;
+    pipeline.close().await;
+    let report = report.map_err(|e| BadInput(format!("{}: {e}", path.display())))?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report).context("cannot serialize the report")?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("{:<24} {:<10} {:<7} reason", "id", "status", "correct");
+    for case in &report.cases {
+        let status = if case.status == CaseStatus::Answered { "answered" } else { "abstained" };
+        let correct = if case.correct { "yes" } else { "no" };
+        println!("{:<24} {:<10} {:<7} {}", clip(&case.id, 24), status, correct, clip(&case.reason, 100));
+    }
+    println!(
+        "{} cases on {} ({}): {} answered, {} correct, coverage {:.1}%, precision {:.1}%",
+        report.total,
+        report.source,
+        report.dialect,
+        report.answered,
+        report.correct,
+        report.coverage * 100.0,
+        report.precision * 100.0
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `sqlsynth worker`: consume until SIGTERM/SIGINT, drain, exit 0.
+async fn worker(settings: Settings) -> anyhow::Result<ExitCode> {
+    use sqlsynth::worker::{Worker, health, shutdown_on_signals};
+    let settings = Arc::new(settings);
+    let worker = Worker::new(settings.clone()).map_err(|e| BadInput(e.to_string()))?;
+    let shutdown = shutdown_on_signals().context("cannot install the signal handlers")?;
+    let listen = &settings.metrics.listen;
+    health::serve(listen, worker.readiness())
+        .await
+        .with_context(|| format!("metrics.listen {listen}: cannot serve the health endpoints"))?;
+    worker.run(shutdown).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `sqlsynth publish`: validate locally, publish with confirms, optionally wait for the result.
+async fn publish(settings: Settings, path: &Path, wait: bool, timeout: Option<u64>) -> anyhow::Result<ExitCode> {
+    use futures_util::StreamExt;
+    use lapin::options::{BasicConsumeOptions, QueueBindOptions, QueueDeclareOptions};
+    use lapin::types::FieldTable;
+    use sqlsynth::source::amqp;
+
+    let bytes = std::fs::read(path).map_err(|e| BadInput(format!("cannot read job file {}: {e}", path.display())))?;
+    let job = Job::parse(&bytes, |s| settings.source(s).is_some())
+        .map_err(|e| BadInput(format!("job file {}: {e}", path.display())))?;
+    let topology = amqp::Topology::new(&settings.queue).map_err(|e| BadInput(e.to_string()))?;
+    let connection = amqp::connect(&settings.queue, "publish").await.context("cannot connect to the broker")?;
+    let channel = amqp::confirm_channel(&connection).await.context("cannot open a channel")?;
+    topology.declare(&channel).await.context("cannot declare the queue topology")?;
+    // Subscribe to the result before publishing, so it cannot be missed.
+    let mut results = None;
+    if wait {
+        let options = QueueDeclareOptions { exclusive: true, auto_delete: true, ..QueueDeclareOptions::default() };
+        let queue = channel.queue_declare("".into(), options, FieldTable::default()).await?;
+        channel
+            .queue_bind(
+                queue.name().clone(),
+                topology.results_exchange.as_str().into(),
+                job.job_id.as_str().into(),
+                QueueBindOptions::default(),
+                FieldTable::default(),
+            )
+            .await
+            .context("cannot bind the result queue")?;
+        let options = BasicConsumeOptions { no_ack: true, exclusive: true, ..BasicConsumeOptions::default() };
+        let tag = format!("sqlsynth-publish-{}", std::process::id());
+        results = Some(
+            channel.basic_consume(queue.name().clone(), tag.as_str().into(), options, FieldTable::default()).await?,
+        );
+    }
+    amqp::publish_confirmed(&channel, "", &topology.jobs_queue, &bytes, amqp::persistent_json(&job.job_id))
+        .await
+        .with_context(|| format!("job {} was not published", job.job_id))?;
+    println!("published job {} ({} questions) to {}", job.job_id, job.questions.len(), topology.jobs_queue);
+    let Some(mut results) = results else {
+        let _ = connection.close(200, "done".into()).await;
+        return Ok(ExitCode::SUCCESS);
+    };
+    eprintln!("waiting for the result of job {}", job.job_id);
+    let next = async {
+        loop {
+            match results.next().await {
+                Some(Ok(delivery)) => match serde_json::from_slice::<Manifest>(&delivery.data) {
+                    Ok(manifest) => {
+                        let reused = matches!(
+                            delivery
+                                .properties
+                                .headers()
+                                .as_ref()
+                                .and_then(|h| h.inner().get(sqlsynth::worker::REUSED_HEADER).cloned()),
+                            Some(lapin::types::AMQPValue::Boolean(true))
+                        );
+                        return Ok(Some((manifest, reused)));
+                    }
+                    Err(e) => eprintln!("ignoring a result message that is not a manifest: {e}"),
+                },
+                Some(Err(e)) => {
+                    return Err(anyhow::Error::from(e).context("lost the broker while waiting for the result"));
+                }
+                None => return Ok(None),
+            }
+        }
+    };
+    let received = match timeout {
+        Some(secs) => tokio::time::timeout(Duration::from_secs(secs), next).await.unwrap_or(Ok(None))?,
+        None => next.await?,
+    };
+    let _ = connection.close(200, "done".into()).await;
+    let Some((manifest, reused)) = received else {
+        eprintln!("no result for job {} (timed out or the broker cancelled the wait)", job.job_id);
+        return Ok(ExitCode::from(1));
+    };
+    let dir = settings.output.root.join(&manifest.job_id);
+    let outcome = JobOutcome { manifest, dir, reused };
+    print_summary(&outcome);
+    Ok(if outcome.manifest.all_ok() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
 async fn schema(settings: Settings, source: &str, json: bool) -> anyhow::Result<ExitCode> {

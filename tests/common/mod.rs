@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod chinook;
+pub mod clinic;
 
 use std::time::Duration;
 

@@ -1,0 +1,176 @@
+//! Throughput of `sqlsynth worker` through the real RabbitMQ broker: jobs per
+//! second for 1-question jobs and for 100-question jobs (pinned SQL on the
+//! bundled SQLite demo), with one worker process and with two.
+//!
+//! Each scenario pre-loads N jobs on its own queue, starts the workers and
+//! times the stream of result messages from the first to the last, so process
+//! start-up is not counted. Every job writes its Parquet files and manifest
+//! with fsync, publishes its result with confirms, then acks.
+//!
+//! ```text
+//! cargo bench --bench worker                 # all scenarios
+//! SQLSYNTH_BENCH_JOBS=20000 cargo bench --bench worker
+//! SQLSYNTH_BENCH_PREFETCH=128 cargo bench --bench worker
+//! ```
+//! Needs RabbitMQ on 127.0.0.1:5672 (`AMQP_URL` overrides); skips without it.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use lapin::options::{
+    BasicConsumeOptions, BasicPublishOptions, ConfirmSelectOptions, QueueBindOptions, QueueDeclareOptions,
+    QueueDeleteOptions,
+};
+use lapin::types::FieldTable;
+use lapin::{BasicProperties, Connection, ConnectionProperties};
+use sqlsynth::config::Settings;
+use sqlsynth::source::amqp::Topology;
+
+fn amqp_url() -> String {
+    std::env::var("AMQP_URL").unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
+}
+
+fn env_or(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+struct Scenario {
+    name: &'static str,
+    jobs: usize,
+    questions: usize,
+    workers: usize,
+}
+
+fn job(id: usize, questions: usize) -> Vec<u8> {
+    let questions: Vec<serde_json::Value> = (0..questions)
+        .map(|q| {
+            serde_json::json!({"id": format!("q{q}"), "source": "chinook", "question": "How many genres?",
+                               "sql": "SELECT COUNT(*) AS n FROM Genre"})
+        })
+        .collect();
+    serde_json::to_vec(&serde_json::json!({"job_id": format!("job-{id}"), "questions": questions})).unwrap()
+}
+
+fn start_worker(dir: &Path, index: usize) -> Child {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    Command::new(env!("CARGO_BIN_EXE_sqlsynth"))
+        .current_dir(dir)
+        .arg("worker")
+        .env_remove("SQLSYNTH_CONFIG")
+        .env("SQLSYNTH_LOG", "warn")
+        .env("SQLSYNTH__METRICS__LISTEN", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(dir.join(format!("worker-{index}.log"))).unwrap())
+        .spawn()
+        .expect("the worker starts")
+}
+
+async fn run(connection: &Connection, scenario: &Scenario, prefetch: usize) -> f64 {
+    let dir = tempfile::tempdir().unwrap();
+    let name = format!("bench.{}.{}", std::process::id(), fastrand::u32(..));
+    let config = format!(
+        "[sources.chinook]\nurl = \"sqlite://{}\"\nmax_connections = 8\n\n[queue]\nurl = \"{}\"\n\
+         jobs_queue = \"{name}.jobs\"\nresults_exchange = \"{name}.results\"\nprefetch = {prefetch}\n\n\
+         [output]\nroot = \"out\"\n",
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("jobs/demo/chinook.sqlite").display(),
+        amqp_url()
+    );
+    std::fs::write(dir.path().join("sqlsynth.toml"), config).unwrap();
+    let settings = Settings::load(Some(&dir.path().join("sqlsynth.toml"))).unwrap();
+    let topology = Topology::new(&settings.queue).unwrap();
+    let channel = connection.create_channel().await.unwrap();
+    topology.declare(&channel).await.unwrap();
+    let results = format!("{name}.results-all");
+    channel
+        .queue_declare(results.as_str().into(), QueueDeclareOptions::default(), FieldTable::default())
+        .await
+        .unwrap();
+    channel
+        .queue_bind(
+            results.as_str().into(),
+            topology.results_exchange.as_str().into(),
+            "#".into(),
+            QueueBindOptions::default(),
+            FieldTable::default(),
+        )
+        .await
+        .unwrap();
+
+    channel.confirm_select(ConfirmSelectOptions::default()).await.unwrap();
+    for id in 0..scenario.jobs {
+        // Dropping the confirm hands it to wait_for_confirms below.
+        drop(
+            channel
+                .basic_publish(
+                    "".into(),
+                    topology.jobs_queue.as_str().into(),
+                    BasicPublishOptions::default(),
+                    &job(id, scenario.questions),
+                    BasicProperties::default().with_delivery_mode(2),
+                )
+                .await
+                .unwrap(),
+        );
+    }
+    channel.wait_for_confirms().await.unwrap();
+
+    let options = BasicConsumeOptions { no_ack: true, ..BasicConsumeOptions::default() };
+    let mut consumer =
+        channel.basic_consume(results.as_str().into(), "bench".into(), options, FieldTable::default()).await.unwrap();
+    let mut workers: Vec<Child> = (0..scenario.workers).map(|i| start_worker(dir.path(), i)).collect();
+    let mut first = None;
+    let mut received = 0;
+    while received < scenario.jobs {
+        match tokio::time::timeout(Duration::from_secs(300), consumer.next()).await {
+            Ok(Some(Ok(_))) => {
+                received += 1;
+                first.get_or_insert_with(Instant::now);
+            }
+            other => panic!("results stopped after {received}: {other:?}"),
+        }
+    }
+    let elapsed = first.unwrap().elapsed().as_secs_f64();
+    for worker in &mut workers {
+        unsafe { libc::kill(worker.id() as i32, libc::SIGTERM) };
+        let _ = worker.wait();
+    }
+    for queue in [&topology.jobs_queue, &topology.dead_queue, &results] {
+        let _ = channel.queue_delete(queue.as_str().into(), QueueDeleteOptions::default()).await;
+    }
+    let _ = channel.exchange_delete(topology.results_exchange.as_str().into(), Default::default()).await;
+    let _ = channel.close(200, "done".into()).await;
+    (scenario.jobs - 1) as f64 / elapsed
+}
+
+#[tokio::main]
+async fn main() {
+    let connection = match Connection::connect(&amqp_url(), ConnectionProperties::default()).await {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("SKIPPED: RabbitMQ is not reachable ({e})");
+            return;
+        }
+    };
+    let small = env_or("SQLSYNTH_BENCH_JOBS", 5000);
+    let big = env_or("SQLSYNTH_BENCH_BIG_JOBS", 100);
+    let prefetch = env_or("SQLSYNTH_BENCH_PREFETCH", 64);
+    let scenarios = [
+        Scenario { name: "1-question jobs, 1 worker", jobs: small, questions: 1, workers: 1 },
+        Scenario { name: "1-question jobs, 2 workers", jobs: small, questions: 1, workers: 2 },
+        Scenario { name: "100-question jobs, 1 worker", jobs: big, questions: 100, workers: 1 },
+        Scenario { name: "100-question jobs, 2 workers", jobs: big, questions: 100, workers: 2 },
+    ];
+    println!("prefetch {prefetch}, pinned SQL on the SQLite demo, fsync on, results confirmed");
+    for scenario in &scenarios {
+        let rate = run(&connection, scenario, prefetch).await;
+        println!(
+            "{:<30} {:>6} jobs  {:>9.1} jobs/s  {:>10.1} questions/s",
+            scenario.name,
+            scenario.jobs,
+            rate,
+            rate * scenario.questions as f64
+        );
+    }
+}

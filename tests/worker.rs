@@ -1,0 +1,530 @@
+//! The RabbitMQ worker end to end, against the real broker on 127.0.0.1:5672
+//! (`AMQP_URL` overrides it) and the real binary: publish -> worker -> Parquet,
+//! manifest and result message; malformed and poison jobs dead-lettered with
+//! the reason header; kill -9 mid-job; broker restart while idle and busy;
+//! SIGTERM drain. Every test uses its own queue and exchange names, so tests
+//! run in parallel; the broker-restart test takes the broker exclusively.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use lapin::options::{BasicGetOptions, BasicPublishOptions, QueueBindOptions, QueueDeclareOptions, QueueDeleteOptions};
+use lapin::types::FieldTable;
+use lapin::{BasicProperties, Channel, Connection, ConnectionProperties};
+use serde_json::Value;
+use sqlsynth::config::Settings;
+use sqlsynth::source::amqp::{ERROR_HEADER, Topology, header_string};
+
+/// Tests share the broker (read); the restart test owns it (write).
+static BROKER: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
+const DEADLINE: Duration = Duration::from_secs(120);
+
+fn amqp_url() -> String {
+    std::env::var("AMQP_URL").unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn demo_db() -> String {
+    format!("sqlite://{}", repo().join("jobs/demo/chinook.sqlite").display())
+}
+
+/// A slow pinned query: counts to `n` with a recursive CTE on SQLite.
+fn slow_sql(n: u64) -> String {
+    format!("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < {n}) SELECT COUNT(*) AS c FROM n")
+}
+
+/// One test's world: names, a work directory with its config, a broker connection.
+struct Fixture {
+    name: String,
+    dir: tempfile::TempDir,
+    connection: Connection,
+    channel: Channel,
+    topology: Topology,
+    /// A durable queue bound to the results exchange with `#`: every result.
+    results_queue: String,
+}
+
+impl Fixture {
+    async fn new(test: &str, queue_extra: &str, extra: &str) -> Option<Fixture> {
+        let connection = match Connection::connect(&amqp_url(), ConnectionProperties::default()).await {
+            Ok(c) => c,
+            Err(e) => return common::service_missing("RabbitMQ", e),
+        };
+        let name = format!("t.{test}.{}.{}", std::process::id(), fastrand::u32(..));
+        let dir = tempfile::tempdir().unwrap();
+        let config = format!(
+            "[sources.chinook]\nurl = \"{db}\"\n\n[sources.music]\nurl = \"{db}\"\n\n\
+             [sources.broken]\nurl = \"sqlite:///nonexistent-sqlsynth/dir/x.sqlite\"\n\n\
+             [exec]\nstatement_timeout_ms = 300000\n\n\
+             [queue]\nurl = \"{url}\"\njobs_queue = \"{name}.jobs\"\nresults_exchange = \"{name}.results\"\n{queue_extra}\n\n\
+             [output]\nroot = \"out\"\n\n{extra}",
+            db = demo_db(),
+            url = amqp_url(),
+        );
+        std::fs::write(dir.path().join("sqlsynth.toml"), config).unwrap();
+        let settings = Settings::load(Some(&dir.path().join("sqlsynth.toml"))).unwrap();
+        let topology = Topology::new(&settings.queue).unwrap();
+        let channel = connection.create_channel().await.unwrap();
+        topology.declare(&channel).await.unwrap();
+        let results_queue = format!("{name}.all-results");
+        declare_results_queue(&channel, &results_queue, &topology.results_exchange).await;
+        Some(Fixture { name, dir, connection, channel, topology, results_queue })
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn job_dir(&self, job_id: &str) -> PathBuf {
+        self.path().join("out").join(job_id)
+    }
+
+    fn write_job(&self, job: &Value) -> PathBuf {
+        let path = self.path().join(format!("{}.json", job["job_id"].as_str().unwrap()));
+        std::fs::write(&path, serde_json::to_vec(job).unwrap()).unwrap();
+        path
+    }
+
+    /// Publishes raw bytes to the jobs queue (persistent, confirmed), as any client could.
+    async fn publish_raw(&self, body: &[u8]) {
+        let channel = self.connection.create_channel().await.unwrap();
+        channel.confirm_select(Default::default()).await.unwrap();
+        let confirm = channel
+            .basic_publish(
+                "".into(),
+                self.topology.jobs_queue.as_str().into(),
+                BasicPublishOptions { mandatory: true, ..Default::default() },
+                body,
+                BasicProperties::default().with_delivery_mode(2),
+            )
+            .await
+            .unwrap()
+            .await
+            .unwrap();
+        assert_eq!(confirm, lapin::Confirmation::Ack(None));
+        let _ = channel.close(200, "ok".into()).await;
+    }
+
+    fn worker(&self, label: &str, env: &[(&str, &str)]) -> WorkerProcess {
+        WorkerProcess::start(self.path(), label, env)
+    }
+
+    async fn message_count(&self, queue: &str) -> u32 {
+        let channel = self.connection.create_channel().await.unwrap();
+        let options = QueueDeclareOptions { passive: true, ..Default::default() };
+        let count = channel.queue_declare(queue.into(), options, FieldTable::default()).await.unwrap().message_count();
+        let _ = channel.close(200, "ok".into()).await;
+        count
+    }
+
+    /// Waits (generous deadline) until `queue` holds `n` ready messages.
+    async fn wait_for_count(&self, queue: &str, n: u32) {
+        let start = Instant::now();
+        loop {
+            let count = self.message_count(queue).await;
+            if count == n {
+                return;
+            }
+            assert!(start.elapsed() < DEADLINE, "queue {queue} has {count} messages, expected {n}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// Takes every message from `queue` (acking them).
+    async fn drain(&self, queue: &str) -> Vec<lapin::message::Delivery> {
+        let mut out = Vec::new();
+        while let Some(message) = self.channel.basic_get(queue.into(), BasicGetOptions { no_ack: true }).await.unwrap()
+        {
+            out.push(message.delivery);
+        }
+        out
+    }
+
+    /// Waits for the result message of `job_id` (and returns every result taken meanwhile).
+    async fn wait_for_results(&self, expected: usize) -> Vec<lapin::message::Delivery> {
+        self.wait_for_count(&self.results_queue, expected as u32).await;
+        self.drain(&self.results_queue).await
+    }
+
+    async fn cleanup(self) {
+        let channel = match self.connection.create_channel().await {
+            Ok(c) => c,
+            Err(_) => return,
+        };
+        for queue in [&self.topology.jobs_queue, &self.topology.dead_queue, &self.results_queue] {
+            let _ = channel.queue_delete(queue.as_str().into(), QueueDeleteOptions::default()).await;
+        }
+        let _ = channel.exchange_delete(self.topology.results_exchange.as_str().into(), Default::default()).await;
+        let _ = self.connection.close(200, "done".into()).await;
+        let _ = self.name;
+    }
+}
+
+async fn declare_results_queue(channel: &Channel, queue: &str, exchange: &str) {
+    let options = QueueDeclareOptions { durable: true, ..Default::default() };
+    channel.queue_declare(queue.into(), options, FieldTable::default()).await.unwrap();
+    channel
+        .queue_bind(queue.into(), exchange.into(), "#".into(), QueueBindOptions::default(), FieldTable::default())
+        .await
+        .unwrap();
+}
+
+/// A `sqlsynth worker` child process; killed on drop. Logs go to `<label>.log`.
+struct WorkerProcess {
+    child: Child,
+    log: PathBuf,
+    health: String,
+}
+
+impl WorkerProcess {
+    fn start(dir: &Path, label: &str, env: &[(&str, &str)]) -> WorkerProcess {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let health = format!("127.0.0.1:{port}");
+        let log = dir.join(format!("{label}.log"));
+        let mut command = Command::new(env!("CARGO_BIN_EXE_sqlsynth"));
+        command
+            .current_dir(dir)
+            .arg("worker")
+            .env_remove("SQLSYNTH_CONFIG")
+            .env_remove("RUST_LOG")
+            .env_remove("SQLSYNTH_LOG")
+            .env("SQLSYNTH__METRICS__LISTEN", &health)
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap());
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        WorkerProcess { child: command.spawn().expect("the worker starts"), log, health }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Waits until the log contains `needle`.
+    async fn wait_for_log(&mut self, needle: &str) {
+        let start = Instant::now();
+        while !self.log().contains(needle) {
+            assert!(self.child.try_wait().unwrap().is_none(), "worker exited early:\n{}", self.log());
+            assert!(start.elapsed() < DEADLINE, "worker never logged {needle:?}:\n{}", self.log());
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Status line of GET `path` on the health listener.
+    fn get(&self, path: &str) -> Option<String> {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(&self.health).ok()?;
+        stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+        write!(stream, "GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").ok()?;
+        let mut response = String::new();
+        stream.read_to_string(&mut response).ok()?;
+        response.lines().next().map(str::to_string)
+    }
+
+    async fn wait_ready(&mut self) {
+        let start = Instant::now();
+        while self.get("/readyz").as_deref() != Some("HTTP/1.1 200 OK") {
+            assert!(self.child.try_wait().unwrap().is_none(), "worker exited early:\n{}", self.log());
+            assert!(start.elapsed() < DEADLINE, "worker never became ready:\n{}", self.log());
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    fn signal(&self, signal: i32) {
+        unsafe { libc::kill(self.child.id() as i32, signal) };
+    }
+
+    async fn wait_exit(&mut self) -> std::process::ExitStatus {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(start.elapsed() < DEADLINE, "worker did not exit:\n{}", self.log());
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+impl Drop for WorkerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> =
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    names
+}
+
+fn manifest(dir: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap()
+}
+
+async fn wait_for_file(path: &Path) {
+    let start = Instant::now();
+    while !path.exists() {
+        assert!(start.elapsed() < DEADLINE, "{} never appeared", path.display());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn read_with_pyarrow(files: &[PathBuf]) -> Value {
+    let output =
+        Command::new("python3").arg(repo().join("tests/read_parquet.py")).args(files).output().expect("python3 runs");
+    assert!(output.status.success(), "pyarrow failed: {}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_published_job_on_two_sources_ends_as_parquet_a_manifest_and_one_result() {
+    let _shared = BROKER.read().await;
+    let Some(fx) = Fixture::new("e2e", "", "").await else { return };
+    let mut worker = fx.worker("worker", &[]);
+    let job = serde_json::json!({"job_id": "two-sources", "questions": [
+        {"id": "genres", "source": "chinook", "question": "How many genres are there?", "sql": "SELECT COUNT(*) AS n FROM Genre"},
+        {"id": "media", "source": "music", "question": "How many media types are there?", "sql": "SELECT COUNT(*) AS n FROM MediaType"},
+    ]});
+    let job_path = fx.write_job(&job);
+    worker.wait_ready().await;
+    assert_eq!(worker.get("/healthz").as_deref(), Some("HTTP/1.1 200 OK"));
+    let publish = tokio::task::spawn_blocking({
+        let dir = fx.path().to_path_buf();
+        move || {
+            Command::new(env!("CARGO_BIN_EXE_sqlsynth"))
+                .current_dir(&dir)
+                .args(["publish", job_path.to_str().unwrap(), "--wait", "--timeout", "120"])
+                .env_remove("SQLSYNTH_CONFIG")
+                .output()
+                .unwrap()
+        }
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&publish.stdout);
+    assert_eq!(publish.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&publish.stderr));
+    assert!(stdout.contains("2 ok, 0 failed, 0 unanswered"), "{stdout}");
+
+    let dir = fx.job_dir("two-sources");
+    assert_eq!(files_in(&dir), ["genres.parquet", "manifest.json", "media.parquet"]);
+    let m = manifest(&dir);
+    assert_eq!(m["stats"]["ok"], 2);
+    let genres = dir.join("genres.parquet");
+    let media = dir.join("media.parquet");
+    let tables = read_with_pyarrow(&[genres.clone(), media.clone()]);
+    assert_eq!(tables[genres.to_str().unwrap()]["rows"], serde_json::json!([["25.00"]]));
+    assert_eq!(tables[media.to_str().unwrap()]["rows"], serde_json::json!([["5.00"]]));
+    assert_eq!(tables[media.to_str().unwrap()]["metadata"]["sqlsynth.source"], "music");
+
+    let results = fx.wait_for_results(1).await;
+    assert_eq!(results.len(), 1);
+    assert_eq!(results[0].routing_key.as_str(), "two-sources");
+    assert_eq!(results[0].properties.delivery_mode(), &Some(2));
+    let body: Value = serde_json::from_slice(&results[0].data).unwrap();
+    assert_eq!(body, m, "the result message is the manifest");
+    assert_eq!(fx.message_count(&fx.topology.jobs_queue).await, 0);
+    assert_eq!(fx.message_count(&fx.topology.dead_queue).await, 0);
+
+    // Redelivery of a finished job: not run again, result republished.
+    fx.publish_raw(&serde_json::to_vec(&job).unwrap()).await;
+    let again = fx.wait_for_results(1).await;
+    assert_eq!(serde_json::from_slice::<Value>(&again[0].data).unwrap(), m);
+    worker.wait_for_log("manifest exists; job already done").await;
+    drop(worker);
+    fx.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_and_poison_jobs_are_dead_lettered_with_the_reason_and_good_jobs_still_complete() {
+    let _shared = BROKER.read().await;
+    let Some(fx) = Fixture::new("dead", "max_deliveries = 2", "").await else { return };
+    fx.publish_raw(b"this is not json").await;
+    fx.publish_raw(br#"{"job_id":"x","questions":[{"id":"q","source":"sales","question":"?"}]}"#).await;
+    let poison = serde_json::json!({"job_id": "poison", "questions": [
+        {"id": "q", "source": "broken", "question": "anything", "sql": "SELECT 1"}]});
+    fx.publish_raw(&serde_json::to_vec(&poison).unwrap()).await;
+    let good = serde_json::json!({"job_id": "good", "questions": [
+        {"id": "q", "source": "chinook", "question": "count", "sql": "SELECT COUNT(*) AS n FROM Artist"}]});
+    fx.publish_raw(&serde_json::to_vec(&good).unwrap()).await;
+    let mut worker = fx.worker("worker", &[]);
+
+    let results = fx.wait_for_results(1).await;
+    assert_eq!(results[0].routing_key.as_str(), "good");
+    fx.wait_for_count(&fx.topology.dead_queue, 3).await;
+    let dead = fx.drain(&fx.topology.dead_queue).await;
+    let reasons: Vec<String> =
+        dead.iter().map(|d| header_string(&d.properties, ERROR_HEADER).unwrap_or_default()).collect();
+    assert!(reasons.iter().any(|r| r.contains("malformed job") && r.contains("not valid JSON")), "{reasons:?}");
+    assert!(reasons.iter().any(|r| r.contains("source 'sales' is not configured")), "{reasons:?}");
+    assert!(
+        reasons.iter().any(|r| r.contains("gave up after 2 deliveries") && r.contains("does not exist")),
+        "{reasons:?}"
+    );
+    assert!(dead.iter().any(|d| d.data == b"this is not json"), "the original body is kept");
+    assert_eq!(fx.message_count(&fx.topology.jobs_queue).await, 0);
+    assert!(!fx.job_dir("poison").join("manifest.json").exists());
+    assert_eq!(manifest(&fx.job_dir("good"))["stats"]["ok"], 1);
+    assert!(worker.child.try_wait().unwrap().is_none(), "the worker keeps going");
+    worker.wait_ready().await;
+    assert_eq!(worker.log().matches("rejecting a malformed job").count(), 2, "logged once each");
+    drop(worker);
+    fx.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_whose_worker_is_killed_mid_way_completes_once_on_another_worker() {
+    let _shared = BROKER.read().await;
+    let Some(fx) = Fixture::new("kill9", "", "").await else { return };
+    let job = serde_json::json!({"job_id": "slow", "questions": [
+        {"id": "fast", "source": "chinook", "question": "count", "sql": "SELECT COUNT(*) AS n FROM Track"},
+        {"id": "slow", "source": "chinook", "question": "count", "sql": slow_sql(5_000_000)}]});
+    fx.publish_raw(&serde_json::to_vec(&job).unwrap()).await;
+    let dir = fx.job_dir("slow");
+    let mut first = fx.worker("first", &[]);
+    wait_for_file(&dir.join("fast.parquet")).await;
+    assert!(!dir.join("manifest.json").exists(), "the slow question is still running");
+    first.signal(libc::SIGKILL);
+    first.wait_exit().await;
+
+    let mut second = fx.worker("second", &[]);
+    wait_for_file(&dir.join("manifest.json")).await;
+    let results = fx.wait_for_results(1).await;
+    assert_eq!(results.len(), 1);
+    second.wait_for_log("answer file exists; not run again").await;
+    let m = manifest(&dir);
+    assert_eq!(m["stats"]["ok"], 2);
+    assert_eq!(files_in(&dir), ["fast.parquet", "manifest.json", "slow.parquet"], "no partial or duplicate files");
+    // Nothing left to redeliver: the job finished exactly once.
+    assert_eq!(fx.message_count(&fx.topology.jobs_queue).await, 0);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(fx.message_count(&fx.results_queue).await, 0, "no second result");
+    assert_eq!(second.log().matches("job finished").count(), 1);
+    drop(second);
+    fx.cleanup().await;
+}
+
+/// Starts the broker again however the test ends.
+struct BrokerRestartGuard;
+
+impl Drop for BrokerRestartGuard {
+    fn drop(&mut self) {
+        let _ = Command::new("rabbitmqctl").arg("start_app").output();
+    }
+}
+
+async fn restart_broker() {
+    let guard = BrokerRestartGuard;
+    let stop = Command::new("rabbitmqctl").arg("stop_app").output().expect("rabbitmqctl runs");
+    assert!(stop.status.success(), "{}", String::from_utf8_lossy(&stop.stderr));
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let start = Command::new("rabbitmqctl").arg("start_app").output().expect("rabbitmqctl runs");
+    assert!(start.status.success(), "{}", String::from_utf8_lossy(&start.stderr));
+    let _ = Command::new("rabbitmqctl").args(["await_startup", "--timeout", "60"]).output();
+    drop(guard);
+}
+
+async fn reconnect(fx: &mut Fixture) {
+    let start = Instant::now();
+    loop {
+        if let Ok(connection) = Connection::connect(&amqp_url(), ConnectionProperties::default()).await
+            && let Ok(channel) = connection.create_channel().await
+        {
+            fx.connection = connection;
+            fx.channel = channel;
+            return;
+        }
+        assert!(start.elapsed() < DEADLINE, "the broker did not come back");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broker_restart_while_idle_and_while_busy_loses_no_job() {
+    if Command::new("rabbitmqctl").arg("status").output().map(|o| !o.status.success()).unwrap_or(true) {
+        common::service_missing::<()>("rabbitmqctl", "cannot manage the local broker");
+        return;
+    }
+    let _exclusive = BROKER.write().await;
+    let Some(mut fx) = Fixture::new("restart", "", "").await else { return };
+    let mut worker = fx.worker("worker", &[]);
+    worker.wait_ready().await;
+
+    // Idle.
+    restart_broker().await;
+    reconnect(&mut fx).await;
+    worker.wait_ready().await;
+    let quick = serde_json::json!({"job_id": "after-idle-restart", "questions": [
+        {"id": "q", "source": "chinook", "question": "count", "sql": "SELECT COUNT(*) AS n FROM Album"}]});
+    fx.publish_raw(&serde_json::to_vec(&quick).unwrap()).await;
+    let results = fx.wait_for_results(1).await;
+    assert_eq!(results[0].routing_key.as_str(), "after-idle-restart");
+
+    // Busy.
+    let slow = serde_json::json!({"job_id": "busy-restart", "questions": [
+        {"id": "slow", "source": "chinook", "question": "count", "sql": slow_sql(20_000_000)}]});
+    fx.publish_raw(&serde_json::to_vec(&slow).unwrap()).await;
+    worker.wait_for_log("job received job_id=busy-restart").await;
+    restart_broker().await;
+    reconnect(&mut fx).await;
+    let results = fx.wait_for_results(1).await;
+    assert_eq!(results[0].routing_key.as_str(), "busy-restart");
+    assert_eq!(manifest(&fx.job_dir("busy-restart"))["stats"]["ok"], 1);
+    assert_eq!(files_in(&fx.job_dir("busy-restart")), ["manifest.json", "slow.parquet"]);
+    worker.wait_ready().await;
+    fx.wait_for_count(&fx.topology.jobs_queue, 0).await;
+    assert!(worker.log().contains("reconnecting"), "{}", worker.log());
+    assert_eq!(worker.log().matches("job finished job_id=busy-restart").count(), 1, "ran once");
+    // The restart hit the job in flight: its result or ack could not be sent, the
+    // broker redelivered it, and the redelivery found the manifest.
+    worker.wait_for_log("manifest exists; job already done job_id=busy-restart").await;
+    drop(worker);
+    fx.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_lets_the_job_in_flight_finish_then_exits_zero() {
+    let _shared = BROKER.read().await;
+    let Some(fx) = Fixture::new("drain", "drain_timeout_ms = 300000", "").await else { return };
+    let job = serde_json::json!({"job_id": "drained", "questions": [
+        {"id": "slow", "source": "chinook", "question": "count", "sql": slow_sql(2_000_000)}]});
+    fx.publish_raw(&serde_json::to_vec(&job).unwrap()).await;
+    let mut worker = fx.worker("worker", &[]);
+    worker.wait_for_log("job received job_id=drained").await;
+    worker.signal(libc::SIGTERM);
+    let status = worker.wait_exit().await;
+    assert_eq!(status.code(), Some(0), "{}", worker.log());
+    assert_eq!(manifest(&fx.job_dir("drained"))["stats"]["ok"], 1);
+    let results = fx.wait_for_results(1).await;
+    assert_eq!(results[0].routing_key.as_str(), "drained");
+    assert_eq!(fx.message_count(&fx.topology.jobs_queue).await, 0);
+    fx.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_past_the_drain_timeout_requeues_the_job_and_exits_zero() {
+    let _shared = BROKER.read().await;
+    let Some(fx) = Fixture::new("requeue", "drain_timeout_ms = 200", "").await else { return };
+    let job = serde_json::json!({"job_id": "requeued", "questions": [
+        {"id": "slow", "source": "chinook", "question": "count", "sql": slow_sql(50_000_000)}]});
+    fx.publish_raw(&serde_json::to_vec(&job).unwrap()).await;
+    let mut worker = fx.worker("worker", &[]);
+    worker.wait_for_log("job received job_id=requeued").await;
+    worker.signal(libc::SIGTERM);
+    let status = worker.wait_exit().await;
+    assert_eq!(status.code(), Some(0), "{}", worker.log());
+    assert!(worker.log().contains("requeueing the jobs still running"), "{}", worker.log());
+    assert!(!fx.job_dir("requeued").join("manifest.json").exists());
+    fx.wait_for_count(&fx.topology.jobs_queue, 1).await;
+    assert_eq!(fx.message_count(&fx.results_queue).await, 0);
+    fx.cleanup().await;
+}
