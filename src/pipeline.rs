@@ -16,7 +16,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use futures_util::StreamExt;
@@ -117,7 +117,7 @@ impl Pipeline {
         std::fs::create_dir_all(&dir).map_err(output_error)?;
         // The job directory's own entry must survive a crash once the manifest does.
         atomic::sync_dir(out_root).map_err(output_error)?;
-        atomic::remove_stale_temps(&dir).map_err(output_error)?;
+        atomic::remove_stale_temps(&dir, self.stale_temp_age()).map_err(output_error)?;
         let started_at = Utc::now();
         let span = info_span!("job", job_id = %job.job_id);
         let records = self.answer_all(job, &dir, progress).instrument(span).await?;
@@ -293,6 +293,12 @@ impl Pipeline {
                 }
             }
         }
+    }
+
+    /// How long a temporary answer file must sit untouched before a run may
+    /// delete it as a crash's leftover: longer than any live query can keep it idle.
+    fn stale_temp_age(&self) -> Duration {
+        Duration::from_millis(self.settings.exec.statement_timeout_ms) + Duration::from_secs(600)
     }
 
     pub async fn close(&self) {

@@ -167,7 +167,11 @@ fn an_interrupted_job_resumes_without_rerunning_finished_questions() {
     std::fs::remove_file(job_dir.join("manifest.json")).unwrap();
     let missing = first[1].0.clone();
     std::fs::remove_file(job_dir.join(format!("{missing}.parquet"))).unwrap();
-    std::fs::write(job_dir.join(format!(".{missing}.parquet.tmp-1-0000beef")), b"partial").unwrap();
+    // The crash was long ago: its temp file is stale (a fresh one could be another worker's).
+    let stale = job_dir.join(format!(".{missing}.parquet.tmp-1-0000beef"));
+    std::fs::write(&stale, b"partial").unwrap();
+    let long_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(24 * 3600);
+    std::fs::File::options().write(true).open(&stale).unwrap().set_modified(long_ago).unwrap();
     let kept_before: Vec<_> = modified_times(&job_dir).into_iter().filter(|(n, _)| !n.starts_with('.')).collect();
 
     let second = run_example(dir.path(), None);

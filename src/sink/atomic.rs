@@ -6,6 +6,7 @@
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 /// A temporary name beside `final_path`: hidden, and unique per process and call.
 pub fn temp_path_for(final_path: &Path) -> PathBuf {
@@ -57,11 +58,18 @@ pub fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
-/// Removes temporary files left in `dir` by a run that crashed.
-pub fn remove_stale_temps(dir: &Path) -> io::Result<()> {
+/// Removes temporary files left in `dir` by a run that crashed: those not
+/// modified for `idle_for`. A younger one may belong to another worker running
+/// the same job right now (at-least-once delivery allows that), so it stays.
+pub fn remove_stale_temps(dir: &Path, idle_for: Duration) -> io::Result<()> {
+    let now = SystemTime::now();
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
-        if is_temp_name(&entry.file_name().to_string_lossy()) {
+        if !is_temp_name(&entry.file_name().to_string_lossy()) {
+            continue;
+        }
+        let modified = entry.metadata()?.modified()?;
+        if now.duration_since(modified).is_ok_and(|idle| idle >= idle_for) {
             let _ = std::fs::remove_file(entry.path());
         }
     }
@@ -84,13 +92,18 @@ mod tests {
     }
 
     #[test]
-    fn stale_temps_are_removed_and_finished_files_kept() {
+    fn stale_temps_are_removed_and_live_ones_and_finished_files_kept() {
         let dir = tempfile::tempdir().unwrap();
-        let temp = temp_path_for(&dir.path().join("q1.parquet"));
-        std::fs::write(&temp, b"partial").unwrap();
+        let stale = temp_path_for(&dir.path().join("q1.parquet"));
+        std::fs::write(&stale, b"partial").unwrap();
+        let hour_ago = SystemTime::now() - Duration::from_secs(3600);
+        File::options().write(true).open(&stale).unwrap().set_modified(hour_ago).unwrap();
+        let live = temp_path_for(&dir.path().join("q3.parquet"));
+        std::fs::write(&live, b"being written").unwrap();
         std::fs::write(dir.path().join("q2.parquet"), b"done").unwrap();
-        remove_stale_temps(dir.path()).unwrap();
-        assert!(!temp.exists());
+        remove_stale_temps(dir.path(), Duration::from_secs(600)).unwrap();
+        assert!(!stale.exists());
+        assert!(live.exists());
         assert!(dir.path().join("q2.parquet").exists());
     }
 }
