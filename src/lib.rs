@@ -23,6 +23,12 @@
 //!   fsync and rename; the manifest is written last, so its presence means done.
 //! * [`pipeline`] wires the stages together; it is the only module that knows them all.
 //!
+//! Around the flow: [`source`] speaks to RabbitMQ (topology, confirmed
+//! publishing) and [`worker`] turns deliveries into pipeline runs, acking only
+//! after the manifest is durable; [`eval`] measures a synthesizer's execution
+//! accuracy against gold SQL; [`config`], [`secret`] and [`logging`] are the
+//! typed settings, the redaction of secrets, and the log setup.
+//!
 //! Re-running a finished job does nothing; a job interrupted halfway resumes
 //! and skips the questions whose Parquet file already exists.
 
