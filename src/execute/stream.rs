@@ -109,8 +109,8 @@ impl StreamError {
 /// Streams a PostgreSQL query through `COPY (<sql>) TO STDOUT (FORMAT binary)`.
 ///
 /// The statement is prepared first for its column metadata (names, types, and
-/// the `numeric(p,s)` typmods of [`postgres_columns`]); the rows then arrive as
-/// one binary COPY stream that [`BinaryCopyReader`] splits into tuples, each
+/// the `numeric(p,s)` typmods of `postgres_columns`); the rows then arrive as
+/// one binary COPY stream that `BinaryCopyReader` splits into tuples, each
 /// value decoded by the same [`PgType::decode`] as in [`stream_postgres_rows`],
 /// without sqlx's per-row machinery. The results of both are identical.
 ///

@@ -61,7 +61,7 @@ impl ReadOnlyGuard {
         ReadOnlyGuard { dialect, row_cap: None }
     }
 
-    /// Limits the accepted query to at most `cap` rows (see [`row_cap`](super::row_cap)).
+    /// Limits the accepted query to at most `cap` rows (see the `row_cap` module).
     pub fn with_row_cap(self, cap: u64) -> Self {
         ReadOnlyGuard { row_cap: Some(cap), ..self }
     }

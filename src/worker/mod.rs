@@ -7,7 +7,7 @@
 //! |-------------------------------------------|------------------------------------------------------------|
 //! | manifest written (or already there)       | publish result (confirmed, mandatory), then ack            |
 //! | malformed job (JSON, shape, ids, source)  | dead-letter now, reason in `x-sqlsynth-error`              |
-//! | job-level failure ([`JobFailure`])        | nack + requeue; on delivery `max_deliveries`, dead-letter  |
+//! | job-level failure (`JobFailure`)          | nack + requeue; on delivery `max_deliveries`, dead-letter  |
 //! | result not confirmed / nacked             | same as a job-level failure (the job is not acked)         |
 //! | result returned (no queue bound)          | ack and warn, unless `queue.require_results_route`         |
 //!
