@@ -225,17 +225,7 @@ pub async fn run_eval(
 /// Guards and runs one query, collecting its rows; the error says what went wrong.
 async fn run_sql(pipeline: &Pipeline, source: &str, guard: ReadOnlyGuard, sql: &str) -> Result<ResultSet, String> {
     let guarded = guard.check(sql).map_err(|e| format!("was {e}"))?;
-    let (sender, mut receiver) = tokio::sync::mpsc::channel(4);
-    let collect = tokio::spawn(async move {
-        let mut batches = Vec::new();
-        while let Some(batch) = receiver.recv().await {
-            batches.push(batch);
-        }
-        batches
-    });
-    let outcome = pipeline.executor().run(source, &guarded, &sender).await;
-    drop(sender);
-    let batches = collect.await.map_err(|e| format!("could not be collected: {e}"))?;
+    let (outcome, batches) = pipeline.executor().run_collect(source, &guarded).await;
     let summary = outcome.map_err(|e| format!("failed: {}", e.public_message()))?;
     if summary.truncated {
         return Err(format!("returned more than exec.max_rows ({}) rows", pipeline.settings().exec.max_rows));

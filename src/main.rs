@@ -228,17 +228,7 @@ async fn ask(mut settings: Settings, question: &str, source: &str, rows: u64) ->
             return Ok(ExitCode::from(1));
         }
     };
-    let (sender, mut receiver) = tokio::sync::mpsc::channel(4);
-    let collect = tokio::spawn(async move {
-        let mut batches = Vec::new();
-        while let Some(batch) = receiver.recv().await {
-            batches.push(batch);
-        }
-        batches
-    });
-    let result = pipeline.executor().run(source, &guarded, &sender).await;
-    drop(sender);
-    let batches = collect.await.context("preview collector stopped")?;
+    let (result, batches) = pipeline.executor().run_collect(source, &guarded).await;
     pipeline.close().await;
     match result {
         Ok(summary) => {

@@ -20,17 +20,7 @@ fn executor(url: &str, extra: &str) -> Executor {
 }
 
 async fn run(executor: &Executor, sql: &str) -> (Result<StreamSummary, ExecError>, Vec<RecordBatch>) {
-    let (tx, mut rx) = tokio::sync::mpsc::channel(16);
-    let collector = tokio::spawn(async move {
-        let mut batches = Vec::new();
-        while let Some(b) = rx.recv().await {
-            batches.push(b);
-        }
-        batches
-    });
-    let result = executor.run("db", &GuardedSql { sql: sql.to_string() }, &tx).await;
-    drop(tx);
-    (result, collector.await.unwrap())
+    executor.run_collect("db", &GuardedSql { sql: sql.to_string() }).await
 }
 
 /// Runs SQL the way the pipeline does: through the guard with the row cap.

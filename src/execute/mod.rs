@@ -210,6 +210,30 @@ impl Executor {
         }
     }
 
+    /// Runs one guarded query and keeps its rows in memory, for previews and
+    /// evals; results are bounded by `exec.max_rows`. Answers stream to
+    /// Parquet through [`Executor::run`] instead.
+    pub async fn run_collect(
+        &self,
+        source: &str,
+        sql: &GuardedSql,
+    ) -> (Result<StreamSummary, ExecError>, Vec<RecordBatch>) {
+        let (sender, mut receiver) = mpsc::channel(4);
+        let run = async move {
+            let result = self.run(source, sql, &sender).await;
+            drop(sender);
+            result
+        };
+        let collect = async {
+            let mut batches = Vec::new();
+            while let Some(batch) = receiver.recv().await {
+                batches.push(batch);
+            }
+            batches
+        };
+        tokio::join!(run, collect)
+    }
+
     pub async fn close(&self) {
         for slot in self.sources.values() {
             if let Some(connected) = slot.connected.get() {
