@@ -12,6 +12,7 @@
 //! with [`ExecError::is_transient`] and [`retry_delay`], because a retry must
 //! also restart whatever consumes the batches.
 
+mod batch;
 mod pg_copy;
 pub mod stream;
 pub mod types;
