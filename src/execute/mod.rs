@@ -13,6 +13,7 @@
 //! also restart whatever consumes the batches.
 
 mod batch;
+mod decode;
 mod pg_copy;
 pub mod stream;
 pub mod types;
