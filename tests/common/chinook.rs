@@ -104,45 +104,55 @@ async fn connect<C: Connection>(url: &str) -> Result<C, String> {
 }
 
 async fn load_postgres() -> Result<String, String> {
+    ensure_postgres_database(DATABASE, &marker(POSTGRES_SCRIPT), &[script_body(POSTGRES_SCRIPT)]).await
+}
+
+/// Makes `database` on the PostgreSQL admin server hold what `scripts` create,
+/// and returns its URL. One loader at a time (an advisory lock); the database
+/// is recreated only when its comment is not `marker`, and the marker is
+/// written last, so a half-finished load is never taken for a finished one.
+pub async fn ensure_postgres_database(database: &str, marker: &str, scripts: &[&str]) -> Result<String, String> {
     let admin_url = postgres_url();
     let mut admin: PgConnection = connect(&admin_url).await?;
-    let chinook_url = with_database(&admin_url, DATABASE);
-    let expected = marker(POSTGRES_SCRIPT);
+    let database_url = with_database(&admin_url, database);
 
     admin.execute(format!("SET lock_timeout = '{}s'", LOCK_WAIT.as_secs()).as_str()).await.expect("set lock_timeout");
     sqlx::query("SELECT pg_advisory_lock(hashtext($1))")
-        .bind(DATABASE)
+        .bind(database)
         .execute(&mut admin)
         .await
-        .expect("another Chinook load holds the lock for too long");
+        .unwrap_or_else(|e| panic!("another load of {database} holds the lock for too long: {e}"));
     let current: Option<String> =
         sqlx::query_scalar("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = $1")
-            .bind(DATABASE)
+            .bind(database)
             .fetch_optional(&mut admin)
             .await
-            .expect("read the Chinook marker")
+            .unwrap_or_else(|e| panic!("read the marker of {database}: {e}"))
             .flatten();
-    if current.as_deref() != Some(expected.as_str()) {
+    if current.as_deref() != Some(marker) {
         let started = Instant::now();
         for statement in [
-            format!("DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"),
-            format!("CREATE DATABASE {DATABASE} ENCODING 'UTF8' TEMPLATE template0"),
+            format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"),
+            format!("CREATE DATABASE {database} ENCODING 'UTF8' TEMPLATE template0"),
         ] {
             admin.execute(sqlx::raw_sql(&statement)).await.unwrap_or_else(|e| panic!("{statement}: {e}"));
         }
-        let mut chinook: PgConnection = connect(&chinook_url).await.expect("connect to the new Chinook database");
-        chinook.execute(sqlx::raw_sql(script_body(POSTGRES_SCRIPT))).await.expect("run Chinook_PostgreSql.sql");
-        chinook.execute("ANALYZE").await.expect("analyze Chinook");
-        chinook.close().await.expect("close the Chinook connection");
+        let mut loading: PgConnection =
+            connect(&database_url).await.unwrap_or_else(|e| panic!("connect to the new {database}: {e}"));
+        for script in scripts {
+            loading.execute(sqlx::raw_sql(script)).await.unwrap_or_else(|e| panic!("load {database}: {e}"));
+        }
+        loading.execute("ANALYZE").await.unwrap_or_else(|e| panic!("analyze {database}: {e}"));
+        loading.close().await.expect("close the loading connection");
         admin
-            .execute(sqlx::raw_sql(&format!("COMMENT ON DATABASE {DATABASE} IS '{expected}'")))
+            .execute(sqlx::raw_sql(&format!("COMMENT ON DATABASE {database} IS '{marker}'")))
             .await
-            .expect("write the Chinook marker");
-        eprintln!("loaded Chinook into PostgreSQL database {DATABASE} in {:?}", started.elapsed());
+            .unwrap_or_else(|e| panic!("write the marker of {database}: {e}"));
+        eprintln!("loaded PostgreSQL database {database} in {:?}", started.elapsed());
     }
     // Closing the session releases the advisory lock.
     admin.close().await.expect("close the admin connection");
-    Ok(chinook_url)
+    Ok(database_url)
 }
 
 async fn load_mysql() -> Result<String, String> {

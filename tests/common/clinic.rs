@@ -14,16 +14,14 @@
 
 use std::path::Path;
 use std::str::FromStr;
-use std::time::Duration;
 
 use sha2::{Digest, Sha256};
-use sqlx::postgres::PgConnection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::{ConnectOptions, Connection, Executor};
 use tokio::sync::OnceCell;
 
-use super::chinook::with_database;
-use super::{postgres_url, service_missing};
+use super::chinook::ensure_postgres_database;
+use super::service_missing;
 
 /// The PostgreSQL database the clinic is loaded into.
 pub const DATABASE: &str = "sqlsynth_clinic";
@@ -63,44 +61,5 @@ fn marker() -> String {
 }
 
 async fn load_postgres() -> Result<String, String> {
-    let admin_url = postgres_url();
-    let mut admin = match tokio::time::timeout(Duration::from_secs(5), PgConnection::connect(&admin_url)).await {
-        Ok(Ok(connection)) => connection,
-        Ok(Err(e)) => return Err(e.to_string()),
-        Err(_) => return Err("no answer within 5 s".into()),
-    };
-    let url = with_database(&admin_url, DATABASE);
-    let expected = marker();
-    admin.execute("SET lock_timeout = '120s'").await.expect("set lock_timeout");
-    sqlx::query("SELECT pg_advisory_lock(hashtext($1))")
-        .bind(DATABASE)
-        .execute(&mut admin)
-        .await
-        .expect("another clinic load holds the lock for too long");
-    let current: Option<String> =
-        sqlx::query_scalar("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = $1")
-            .bind(DATABASE)
-            .fetch_optional(&mut admin)
-            .await
-            .expect("read the clinic marker")
-            .flatten();
-    if current.as_deref() != Some(expected.as_str()) {
-        for statement in [
-            format!("DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"),
-            format!("CREATE DATABASE {DATABASE} ENCODING 'UTF8' TEMPLATE template0"),
-        ] {
-            admin.execute(sqlx::raw_sql(&statement)).await.unwrap_or_else(|e| panic!("{statement}: {e}"));
-        }
-        let mut clinic = PgConnection::connect(&url).await.expect("connect to the new clinic database");
-        clinic.execute(sqlx::raw_sql(SCHEMA)).await.expect("run the clinic schema on PostgreSQL");
-        clinic.execute(sqlx::raw_sql(DATA)).await.expect("load the clinic data on PostgreSQL");
-        clinic.execute("ANALYZE").await.expect("analyze the clinic");
-        clinic.close().await.expect("close the clinic connection");
-        admin
-            .execute(sqlx::raw_sql(&format!("COMMENT ON DATABASE {DATABASE} IS '{expected}'")))
-            .await
-            .expect("write the clinic marker");
-    }
-    admin.close().await.expect("close the admin connection");
-    Ok(url)
+    ensure_postgres_database(DATABASE, &marker(), &[SCHEMA, DATA]).await
 }
