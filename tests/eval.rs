@@ -66,6 +66,12 @@ fn eval_json(dir: &Path, set: &str, source: &str) -> Value {
     serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&output)))
 }
 
+/// [`eval_json`] off the async runtime (the binary runs for seconds); the
+/// work directory lives until the run ends.
+async fn eval_json_in_background(dir: tempfile::TempDir, set: &'static str, source: &'static str) -> Value {
+    tokio::task::spawn_blocking(move || eval_json(dir.path(), set, source)).await.unwrap()
+}
+
 /// Asserts the targets and that the report adds up; prints the misses for whoever reads the log.
 fn assert_targets(report: &Value, min_cases: usize) {
     let cases = report["cases"].as_array().unwrap();
@@ -101,13 +107,7 @@ fn chinook_meets_the_targets_on_sqlite() {
 async fn chinook_meets_the_targets_on_postgres() {
     let Some(url) = common::chinook::chinook_postgres().await else { return };
     let dir = workdir("chinook", &url);
-    let report = tokio::task::spawn_blocking(move || {
-        let report = eval_json(dir.path(), "chinook.postgres.json", "chinook");
-        drop(dir);
-        report
-    })
-    .await
-    .unwrap();
+    let report = eval_json_in_background(dir, "chinook.postgres.json", "chinook").await;
     assert_eq!(report["dialect"], "postgres");
     assert_targets(&report, 80);
 }
@@ -116,13 +116,7 @@ async fn chinook_meets_the_targets_on_postgres() {
 async fn chinook_meets_the_targets_on_mariadb() {
     let Some(url) = common::chinook::chinook_mysql().await else { return };
     let dir = workdir("chinook", &url);
-    let report = tokio::task::spawn_blocking(move || {
-        let report = eval_json(dir.path(), "chinook.mysql.json", "chinook");
-        drop(dir);
-        report
-    })
-    .await
-    .unwrap();
+    let report = eval_json_in_background(dir, "chinook.mysql.json", "chinook").await;
     assert_eq!(report["dialect"], "mysql");
     assert_targets(&report, 80);
 }
@@ -132,13 +126,7 @@ async fn clinic_meets_the_targets_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     let url = common::clinic::clinic_sqlite(dir.path()).await;
     write_config(dir.path(), "clinic", &url);
-    let report = tokio::task::spawn_blocking(move || {
-        let report = eval_json(dir.path(), "clinic.json", "clinic");
-        drop(dir);
-        report
-    })
-    .await
-    .unwrap();
+    let report = eval_json_in_background(dir, "clinic.json", "clinic").await;
     assert_targets(&report, 30);
 }
 
@@ -146,13 +134,7 @@ async fn clinic_meets_the_targets_on_sqlite() {
 async fn clinic_meets_the_targets_on_postgres() {
     let Some(url) = common::clinic::clinic_postgres().await else { return };
     let dir = workdir("clinic", &url);
-    let report = tokio::task::spawn_blocking(move || {
-        let report = eval_json(dir.path(), "clinic.json", "clinic");
-        drop(dir);
-        report
-    })
-    .await
-    .unwrap();
+    let report = eval_json_in_background(dir, "clinic.json", "clinic").await;
     assert_eq!(report["dialect"], "postgres");
     assert_targets(&report, 30);
 }
