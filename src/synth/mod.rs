@@ -2,6 +2,7 @@
 //! synthesizer (no network) answers what it is confident about and abstains
 //! with a reason otherwise; pinned SQL from the job skips synthesis entirely.
 
+pub mod normalize;
 pub mod offline;
 
 use serde::Serialize;
