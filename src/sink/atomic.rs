@@ -1,12 +1,14 @@
 //! Publishing files atomically: write to a temporary name in the same
-//! directory, fsync, rename over the final name, fsync the directory. A
-//! reader sees either no file or the whole file, never a partial one, and a
-//! crash leaves at most a temporary file that the next run ignores.
+//! directory, make it durable, rename over the final name, make the rename
+//! durable. A reader sees either no file or the whole file, never a partial
+//! one, and a crash leaves at most a temporary file that the next run ignores.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
+
+use super::durable::Durability;
 
 /// A temporary name beside `final_path`: hidden, and unique per process and call.
 pub fn temp_path_for(final_path: &Path) -> PathBuf {
@@ -20,32 +22,44 @@ pub fn is_temp_name(name: &str) -> bool {
     name.starts_with('.') && name.contains(".tmp-")
 }
 
-/// Fsyncs `temp` (already fully written and closed by the caller) and renames
-/// it to `final_path`. The rename is visible at once but durable only once the
-/// directory is fsynced: [`publish`] does that; answers use this and rely on
-/// the manifest's publication, which fsyncs their directory once for all of
-/// them (a rename lost in a crash only means that question runs again).
-pub fn publish_without_dir_sync(temp: &Path, final_path: &Path) -> io::Result<()> {
-    File::open(temp)?.sync_all()?;
-    std::fs::rename(temp, final_path)
-}
-
-/// Fsyncs `temp`, renames it to `final_path` and fsyncs the directory so the
-/// rename itself (and every earlier one in that directory) is durable.
-pub fn publish(temp: &Path, final_path: &Path) -> io::Result<()> {
-    publish_without_dir_sync(temp, final_path)?;
-    sync_dir(final_path.parent().unwrap_or(Path::new(".")))
-}
-
-/// Writes `bytes` to `final_path` atomically.
+/// Writes `bytes` to `final_path` atomically and durably, on its own: fsync
+/// of the file, rename, fsync of the directory. For a few small files (the
+/// cache); the job output goes through [`write_file_durably`].
 pub fn write_file(final_path: &Path, bytes: &[u8]) -> io::Result<()> {
+    with_temp(final_path, bytes, |temp, file| {
+        file.sync_all()?;
+        std::fs::rename(temp, final_path)?;
+        sync_dir(parent_of(final_path))
+    })
+}
+
+/// Writes `bytes` to `final_path` atomically, and returns once the file, its
+/// rename, and every earlier rename in its directory are durable, as is the
+/// directory's own entry under the durability root (group commit, see
+/// [`Durability`]).
+pub async fn write_file_durably(final_path: &Path, bytes: &[u8], durability: &Durability) -> io::Result<()> {
+    let temp = with_temp(final_path, bytes, |temp, _| Ok(temp.to_path_buf()))?;
+    let dir = parent_of(final_path);
+    let published = async {
+        durability.sync(&[&temp, dir]).await?;
+        std::fs::rename(&temp, final_path)?;
+        durability.sync(&[dir, durability.root()]).await
+    }
+    .await;
+    if published.is_err() && temp.exists() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    published
+}
+
+/// Writes `bytes` to a new temporary file beside `final_path` and runs `then`
+/// on it; removes the temporary file if anything fails.
+fn with_temp<T>(final_path: &Path, bytes: &[u8], then: impl FnOnce(&Path, &File) -> io::Result<T>) -> io::Result<T> {
     let temp = temp_path_for(final_path);
     let result = (|| {
         let mut file = OpenOptions::new().write(true).create_new(true).open(&temp)?;
         file.write_all(bytes)?;
-        file.sync_all()?;
-        drop(file);
-        publish(&temp, final_path)
+        then(&temp, &file)
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&temp);
@@ -53,8 +67,12 @@ pub fn write_file(final_path: &Path, bytes: &[u8]) -> io::Result<()> {
     result
 }
 
+fn parent_of(path: &Path) -> &Path {
+    path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."))
+}
+
 /// Fsyncs a directory (its entries), so renames and creations in it survive a crash.
-pub fn sync_dir(dir: &Path) -> io::Result<()> {
+fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
