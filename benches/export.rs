@@ -8,6 +8,10 @@
 //! postgres://postgres@127.0.0.1:5432/test). BENCH_ROWS=500000,5000000 picks
 //! the sizes. The tables `sqlsynth_bench_export_<rows>` are created once and reused.
 //! Each measurement is a fresh child process, so its peak RSS is its own.
+//!
+//! When an S3-compatible server answers at S3_ENDPOINT (default
+//! http://127.0.0.1:5000, moto's server as `.ci/run` starts it), the same export
+//! also runs with `--out s3://sqlsynth-bench/...`: a streaming multipart upload.
 
 use std::path::Path;
 use std::process::Command;
@@ -111,6 +115,24 @@ fn main() {
         report(rows, "sqlsynth", elapsed, rss);
         eprintln!("  parquet file: {:.1} MiB", size as f64 / (1 << 20) as f64);
 
+        if let Some(endpoint) = s3_endpoint() {
+            let mut command = Command::new(env!("CARGO_BIN_EXE_sqlsynth"));
+            command
+                .current_dir(work.path())
+                .args(["run", job_path.to_str().unwrap(), "--out", &format!("s3://{S3_BUCKET}/{}", fastrand::u32(..))])
+                .envs([
+                    ("AWS_ENDPOINT", endpoint.as_str()),
+                    ("AWS_ALLOW_HTTP", "true"),
+                    ("AWS_ACCESS_KEY_ID", "bench"),
+                    ("AWS_SECRET_ACCESS_KEY", "bench"),
+                    ("AWS_REGION", "us-east-1"),
+                ])
+                .stdout(std::process::Stdio::null());
+            let (elapsed, rss, ok) = measure(&mut command);
+            assert!(ok, "sqlsynth run to S3 failed");
+            report(rows, "sqlsynth -> S3 (moto server on loopback)", elapsed, rss);
+        }
+
         let (elapsed, rss, ok) = measure(
             Command::new("psql")
                 .args([&postgres_url(), "-X", "-q", "-c", &format!("\\copy ({sql}) TO '/dev/null'")])
@@ -136,6 +158,22 @@ fn main() {
             eprintln!("  (pip install connectorx pyarrow to compare with ConnectorX)");
         }
     }
+}
+
+const S3_BUCKET: &str = "sqlsynth-bench";
+
+/// The S3 endpoint, with the bench bucket created, when a server answers there.
+fn s3_endpoint() -> Option<String> {
+    let endpoint = std::env::var("S3_ENDPOINT").unwrap_or_else(|_| "http://127.0.0.1:5000".into());
+    let created = Command::new("curl")
+        .args(["-s", "-f", "-o", "/dev/null", "-X", "PUT", &format!("{endpoint}/{S3_BUCKET}")])
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if !created {
+        eprintln!("  (no S3 server at {endpoint}: start `python3 -m moto.server -p 5000` to include S3)");
+    }
+    created.then_some(endpoint)
 }
 
 fn connectorx_available() -> bool {

@@ -5,10 +5,15 @@ temporal values as ISO text) and sorted, so answers from different databases
 can be compared as multisets.
 
 usage: python3 read_parquet.py FILE [FILE ...]  -> JSON object keyed by file
+
+A FILE may be an s3://bucket/key URL: it is read through pyarrow's own S3
+client, configured from AWS_ENDPOINT, AWS_ACCESS_KEY_ID,
+AWS_SECRET_ACCESS_KEY and AWS_REGION.
 """
 import datetime
 import decimal
 import json
+import os
 import sys
 
 import pyarrow.parquet as pq
@@ -28,9 +33,28 @@ def normalise(value):
     return str(value)
 
 
+def open_path(path):
+    """(filesystem, path) for pyarrow: its S3 client for s3:// URLs, else local."""
+    if not path.startswith("s3://"):
+        return None, path
+    from pyarrow import fs
+
+    endpoint = os.environ.get("AWS_ENDPOINT", "")
+    scheme, _, host = endpoint.partition("://")
+    s3 = fs.S3FileSystem(
+        endpoint_override=host or None,
+        scheme=scheme or "https",
+        access_key=os.environ.get("AWS_ACCESS_KEY_ID"),
+        secret_key=os.environ.get("AWS_SECRET_ACCESS_KEY"),
+        region=os.environ.get("AWS_REGION", "us-east-1"),
+    )
+    return s3, path[len("s3://"):]
+
+
 def describe(path):
-    table = pq.read_table(path)
-    metadata = pq.read_metadata(path).metadata or {}
+    filesystem, where = open_path(path)
+    table = pq.read_table(where, filesystem=filesystem)
+    metadata = pq.ParquetFile(where, filesystem=filesystem).metadata.metadata or {}
     rows = [[normalise(v) for v in row.values()] for row in table.to_pylist()]
     rows.sort(key=lambda r: json.dumps(r))
     return {

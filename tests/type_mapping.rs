@@ -29,7 +29,8 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use sqlsynth::execute::stream::{
     StreamError, StreamLimits, StreamSummary, stream_mysql, stream_postgres, stream_postgres_rows, stream_sqlite,
 };
-use sqlsynth::sink::parquet::{read_footer, spawn_parquet_writer};
+use sqlsynth::sink::durable::Durability;
+use sqlsynth::sink::parquet::{Destination, read_footer, spawn_parquet_writer};
 use sqlx::{Connection, Executor};
 use tokio::sync::mpsc;
 
@@ -244,7 +245,8 @@ where
     F: FnOnce(mpsc::Sender<RecordBatch>) -> Fut,
     Fut: Future<Output = Result<StreamSummary, StreamError>>,
 {
-    let (tx, writer) = spawn_parquet_writer(path.clone());
+    let durability = std::sync::Arc::new(Durability::new(path.parent().unwrap()));
+    let (tx, writer) = spawn_parquet_writer(Destination::Local { path: path.clone(), durability });
     let summary = stream(tx).await;
     match &summary {
         Ok(s) => {

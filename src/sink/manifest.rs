@@ -2,12 +2,8 @@
 //! statistics, written last and atomically. Its presence means the job is
 //! done, so re-running a job whose manifest exists does no work.
 
-use std::path::Path;
-
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
-
-use super::atomic;
 
 /// The file name of a job's manifest inside its output directory.
 pub const MANIFEST_FILE: &str = "manifest.json";
@@ -78,10 +74,24 @@ pub struct Stats {
     pub ok: u64,
     pub failed: u64,
     pub unanswered: u64,
+    /// Chat-completion calls this job made (a call answers many questions).
     pub llm_calls: u64,
     pub prompt_tokens: u64,
     pub completion_tokens: u64,
+    /// Prompt tokens the provider reported as served from its prompt cache
+    /// (absent from manifests written before it existed).
+    #[serde(default)]
+    pub cached_tokens: u64,
     pub cache_hits: u64,
+}
+
+/// LLM usage of one job, as the manifest's statistics report it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LlmUsage {
+    pub calls: u64,
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
+    pub cached_tokens: u64,
 }
 
 impl Stats {
@@ -100,6 +110,15 @@ impl Stats {
         }
         stats
     }
+
+    /// These statistics with the job's LLM usage.
+    pub fn with_llm_usage(mut self, usage: LlmUsage) -> Stats {
+        self.llm_calls = usage.calls;
+        self.prompt_tokens = usage.prompt_tokens;
+        self.completion_tokens = usage.completion_tokens;
+        self.cached_tokens = usage.cached_tokens;
+        self
+    }
 }
 
 impl Manifest {
@@ -108,23 +127,17 @@ impl Manifest {
         self.stats.failed == 0 && self.stats.unanswered == 0
     }
 
-    /// Writes `manifest.json` into `job_dir` atomically.
-    pub fn write(&self, job_dir: &Path) -> std::io::Result<()> {
-        let mut json = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
+    /// The manifest as written: pretty JSON and a final newline.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut json = serde_json::to_vec_pretty(self).expect("a manifest always serializes");
         json.push(b'\n');
-        atomic::write_file(&job_dir.join(MANIFEST_FILE), &json)
+        json
     }
 
-    /// Reads the manifest of a finished job, if there is one.
-    pub fn read(job_dir: &Path) -> std::io::Result<Option<Manifest>> {
-        let path = job_dir.join(MANIFEST_FILE);
-        match std::fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .map(Some)
-                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, format!("{}: {e}", path.display()))),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e),
-        }
+    /// Parses a manifest read from `location` (named in the error).
+    pub fn from_bytes(bytes: &[u8], location: &str) -> std::io::Result<Manifest> {
+        serde_json::from_slice(bytes)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, format!("{location}: {e}")))
     }
 }
 
@@ -171,7 +184,6 @@ mod tests {
 
     #[test]
     fn manifest_round_trips_with_the_contract_field_names() {
-        let dir = tempfile::tempdir().unwrap();
         let records = vec![record("q1", Status::Ok), record("q2", Status::Unanswered)];
         let manifest = Manifest {
             job_id: "j".into(),
@@ -180,21 +192,31 @@ mod tests {
             stats: Stats::tally(&records),
             questions: records,
         };
-        manifest.write(dir.path()).unwrap();
-        let json: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(dir.path().join(MANIFEST_FILE)).unwrap()).unwrap();
+        let bytes = manifest.to_bytes();
+        let json: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
         assert_eq!(json["started_at"], "2026-11-26T02:00:00Z");
         assert_eq!(json["questions"][0]["columns"][0]["type"], "Int64");
         assert_eq!(json["questions"][1]["status"], "unanswered");
         assert_eq!(json["stats"]["ok"], 1);
         assert_eq!(json["stats"]["unanswered"], 1);
-        assert_eq!(Manifest::read(dir.path()).unwrap().unwrap(), manifest);
+        assert_eq!(json["stats"]["cached_tokens"], 0);
+        assert_eq!(Manifest::from_bytes(&bytes, "m").unwrap(), manifest);
         assert!(!manifest.all_ok());
     }
 
     #[test]
-    fn a_missing_manifest_reads_as_none() {
-        let dir = tempfile::tempdir().unwrap();
-        assert_eq!(Manifest::read(dir.path()).unwrap(), None);
+    fn llm_usage_lands_in_the_stats_and_old_manifests_still_read() {
+        let usage = LlmUsage { calls: 2, prompt_tokens: 900, completion_tokens: 80, cached_tokens: 512 };
+        let stats = Stats::tally(&[record("q1", Status::Ok)]).with_llm_usage(usage);
+        assert_eq!((stats.ok, stats.llm_calls, stats.prompt_tokens, stats.cached_tokens), (1, 2, 900, 512));
+        let old = r#"{"ok":1,"failed":0,"unanswered":0,"llm_calls":0,"prompt_tokens":0,"completion_tokens":0,"cache_hits":0}"#;
+        assert_eq!(serde_json::from_str::<Stats>(old).unwrap().cached_tokens, 0);
+    }
+
+    #[test]
+    fn a_corrupt_manifest_is_an_error_naming_where_it_was_read() {
+        let error = Manifest::from_bytes(b"{not json", "out/j/manifest.json").unwrap_err();
+        assert_eq!(error.kind(), std::io::ErrorKind::InvalidData);
+        assert!(error.to_string().starts_with("out/j/manifest.json: "), "{error}");
     }
 }

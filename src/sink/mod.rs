@@ -1,6 +1,9 @@
 //! Sinks: each answer as a Parquet file, then the job's manifest, both
-//! published atomically (temporary name, fsync, rename).
+//! published atomically (temporary name, durable, rename), with durability
+//! shared by all jobs under one output root (group commit, see `durable`).
 
 pub mod atomic;
+pub mod durable;
 pub mod manifest;
+pub mod output;
 pub mod parquet;
