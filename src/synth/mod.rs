@@ -1,7 +1,9 @@
 //! Synthesis: turning a question into SQL for one schema group. The offline
 //! synthesizer (no network) answers what it is confident about and abstains
-//! with a reason otherwise; pinned SQL from the job skips synthesis entirely.
+//! with a reason otherwise; the LLM synthesizer ([`llm`]) answers the rest of
+//! a group in batched calls; pinned SQL from the job skips synthesis entirely.
 
+pub mod llm;
 pub mod normalize;
 pub mod offline;
 

@@ -29,7 +29,7 @@ mod linking;
 mod render;
 mod resolve;
 mod shapes;
-mod tokens;
+pub(crate) mod tokens;
 mod vocabulary;
 
 use std::collections::BTreeMap;
@@ -90,6 +90,93 @@ impl OfflineSynthesizer {
     }
 }
 
+impl OfflineSynthesizer {
+    /// Names of the tables a question's words link to: by table name, by a
+    /// column name (whole-name matches preferred over last-word matches) or
+    /// by a sampled value. A word that links to more than three tables is too
+    /// ambiguous to count. Schema order.
+    pub fn linked_tables(&self, question: &str) -> Vec<String> {
+        let items = self.linker.link(&tokens::tokenize(question));
+        let mut linked = vec![false; self.catalog.tables.len()];
+        for item in &items {
+            let columns = |links: &[linking::ColumnLink]| -> Vec<catalog::TableId> {
+                let exact: Vec<_> =
+                    links.iter().filter(|l| l.fit == linking::Fit::Exact).map(|l| l.column.table).collect();
+                if exact.is_empty() { links.iter().map(|l| l.column.table).collect() } else { exact }
+            };
+            let mut tables: Vec<catalog::TableId> = match &item.kind {
+                linking::ItemKind::Entity(links) => links.iter().map(|l| l.table).collect(),
+                linking::ItemKind::Attribute(links) | linking::ItemKind::KeywordOrAttribute(_, links) => columns(links),
+                linking::ItemKind::Value(links) => links.iter().map(|l| l.column.table).collect(),
+                _ => Vec::new(),
+            };
+            tables.sort_unstable();
+            tables.dedup();
+            if tables.len() <= 3 {
+                for table in tables {
+                    linked[table] = true;
+                }
+            }
+        }
+        self.names(linked)
+    }
+
+    /// `tables` plus every table on the shortest foreign-key paths that join
+    /// them, in schema order. Unknown names are dropped; a table no path
+    /// reaches is kept on its own.
+    pub fn join_closure(&self, tables: &[String]) -> Vec<String> {
+        let ids: Vec<catalog::TableId> = tables
+            .iter()
+            .filter_map(|name| self.catalog.schema.tables.iter().position(|t| t.name.eq_ignore_ascii_case(name)))
+            .collect();
+        let mut trees: Vec<joins::JoinTree> = Vec::new();
+        for id in ids {
+            if !trees.iter_mut().any(|tree| tree.attach(&self.graph, id).is_ok()) {
+                trees.push(joins::JoinTree::new(id));
+            }
+        }
+        let mut included = vec![false; self.catalog.tables.len()];
+        for node in trees.iter().flat_map(|tree| &tree.nodes) {
+            included[node.table] = true;
+        }
+        self.names(included)
+    }
+
+    /// Every table with its relevance to `questions`, most relevant first:
+    /// question words and numbers (stemmed) found in the table's name count
+    /// 4, in its column names 1; ties keep schema order. For prompts when a
+    /// question links to no table by name.
+    pub fn rank_tables(&self, questions: &[&str]) -> Vec<(String, usize)> {
+        let words: std::collections::HashSet<String> = questions
+            .iter()
+            .flat_map(|q| tokens::tokenize(q))
+            .filter(|t| {
+                (t.is_word() || t.kind == tokens::TokenKind::Number)
+                    && !vocabulary::STOPWORDS.contains(&t.lower.as_str())
+            })
+            .map(|t| t.stem.clone())
+            .collect();
+        let score = |facts: &catalog::TableFacts| -> usize {
+            let table = facts.words.iter().filter(|w| words.contains(&tokens::stem(w))).count();
+            let columns =
+                facts.columns.iter().flat_map(|c| &c.words).filter(|w| words.contains(&tokens::stem(w))).count();
+            table * 4 + columns
+        };
+        let mut ranked: Vec<(usize, usize)> = self.catalog.tables.iter().map(score).enumerate().collect();
+        ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        ranked.into_iter().map(|(table, score)| (self.catalog.table_name(table).to_string(), score)).collect()
+    }
+
+    fn names(&self, included: Vec<bool>) -> Vec<String> {
+        included
+            .into_iter()
+            .enumerate()
+            .filter(|(_, keep)| *keep)
+            .map(|(table, _)| self.catalog.table_name(table).to_string())
+            .collect()
+    }
+}
+
 /// An abstention's reason plus the words that mapped to nothing, which are
 /// usually why the question could not be read.
 fn with_unknown_words(abstention: Abstention, items: &[linking::Item]) -> Abstention {
@@ -116,5 +203,18 @@ mod tests {
         assert!(per_customer.contains(r#"SUM("sales_txn"."txn_qty")"#), "{per_customer}");
         let in_2024 = sql("How many sales transactions were there in 2024?");
         assert!(in_2024.contains(r#""sales_txn"."txn_dt""#), "{in_2024}");
+    }
+
+    #[test]
+    fn linked_tables_and_their_join_paths_name_what_a_prompt_needs() {
+        let synth = OfflineSynthesizer::new(&fixtures::abbreviated_schema(), &BTreeMap::new(), 0.5);
+        let linked = synth.linked_tables("Total transaction amount per customer");
+        assert!(linked.contains(&"cust".to_string()) && linked.contains(&"sales_txn".to_string()), "{linked:?}");
+        let closure = synth.join_closure(&linked);
+        assert!(linked.iter().all(|t| closure.contains(t)), "{closure:?}");
+        assert!(synth.linked_tables("zebra quokka").is_empty());
+        let ranked = synth.rank_tables(&["customer names"]);
+        assert_eq!(ranked.len(), fixtures::abbreviated_schema().tables.len());
+        assert!(ranked[0].1 >= ranked[1].1);
     }
 }
