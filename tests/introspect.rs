@@ -23,6 +23,7 @@ async fn introspect_url(source: &str, url: &str) -> DatabaseSchema {
         url: SecretUrl::new(url),
         max_connections: 4,
         glossary: Default::default(),
+        examples: Vec::new(),
     };
     let pool = SourcePool::connect(&settings).await.expect("connect");
     let schema = introspect(source, &pool).await.expect("introspect");
@@ -375,6 +376,7 @@ async fn mariadb_url_without_database_is_an_error_naming_the_source() {
         url: SecretUrl::new(with_database(&common::mysql_url(), "")),
         max_connections: 1,
         glossary: Default::default(),
+        examples: Vec::new(),
     };
     let pool = SourcePool::connect(&settings).await.expect("connect");
     let error = introspect("nodb", &pool).await.expect_err("no database to describe");

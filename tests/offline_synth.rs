@@ -667,6 +667,7 @@ async fn open(name: &str, url: &str) -> (SourcePool, DatabaseSchema) {
         url: SecretUrl::new(url),
         max_connections: 2,
         glossary: BTreeMap::new(),
+        examples: Vec::new(),
     };
     let pool = SourcePool::connect(&settings).await.unwrap();
     let schema = introspect(name, &pool).await.unwrap();

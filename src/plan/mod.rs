@@ -1,19 +1,13 @@
-//! Planning: group a job's questions by source ([`SchemaGroup`]) and load each
-//! group's schema once ([`SchemaCache`]). A group whose questions all carry
-//! pinned SQL needs no schema and never introspects.
+//! Planning: group a job's questions by source ([`SchemaGroup`]); each group
+//! loads its schema once, from the schema cache
+//! ([`crate::cache::SchemaStore`], which calls [`introspect`] on a miss or a
+//! changed structure). A group whose questions all carry pinned SQL needs no
+//! schema and never introspects.
 
 pub mod introspect;
 pub mod schema;
 
-use std::collections::HashMap;
-use std::sync::Arc;
-
-use tokio::sync::{Mutex, OnceCell};
-
-use crate::db::SourcePool;
 use crate::job::{Job, Question};
-use introspect::IntrospectError;
-use schema::DatabaseSchema;
 
 /// The questions of one job that share a source, in job order, with their
 /// position in the job so results can be put back in order.
@@ -40,33 +34,6 @@ pub fn group_by_source(job: &Job) -> Vec<SchemaGroup<'_>> {
         }
     }
     groups
-}
-
-/// Schemas in memory, loaded at most once per source even when many groups
-/// ask at the same time.
-#[derive(Default)]
-pub struct SchemaCache {
-    entries: Mutex<HashMap<String, Arc<OnceCell<Arc<DatabaseSchema>>>>>,
-}
-
-impl SchemaCache {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// The schema of `source`, introspected on first use.
-    pub async fn get(&self, source: &str, pool: &SourcePool) -> Result<Arc<DatabaseSchema>, IntrospectError> {
-        let cell = {
-            let mut entries = self.entries.lock().await;
-            entries.entry(source.to_string()).or_default().clone()
-        };
-        cell.get_or_try_init(|| async { introspect::introspect(source, pool).await.map(Arc::new) }).await.cloned()
-    }
-
-    /// Forgets a source's schema so the next use introspects again.
-    pub async fn invalidate(&self, source: &str) {
-        self.entries.lock().await.remove(source);
-    }
 }
 
 #[cfg(test)]

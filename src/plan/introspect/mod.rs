@@ -22,6 +22,10 @@
 //! table), whatever the data size; sampling is bounded separately (see
 //! `sampling`). Catalog failures are errors naming the source and the step;
 //! a failed sampling query only costs that column its samples.
+//!
+//! [`fingerprint`] is the cheap, structure-only mode the schema cache uses to
+//! re-validate an entry: the same catalog queries, but no sampling and no row
+//! counting (SQLite would otherwise count every table without statistics).
 
 mod mysql;
 mod postgres;
@@ -70,15 +74,7 @@ fn failed<'a>(source_name: &'a str, step: &'a str) -> impl FnOnce(sqlx::Error) -
 /// approximate row counts, and sample distinct values of low-cardinality text columns.
 pub async fn introspect(source_name: &str, pool: &SourcePool) -> Result<DatabaseSchema, IntrospectError> {
     let started = Instant::now();
-    let mut found = match pool {
-        SourcePool::Sqlite(pool) => sqlite::read_tables(source_name, pool).await?,
-        SourcePool::Postgres(pool) => postgres::read_tables(source_name, pool).await?,
-        SourcePool::MySql(pool) => mysql::read_tables(source_name, pool).await?,
-    };
-    // A view whose columns cannot be read (MySQL keeps views over dropped tables) cannot be queried either.
-    found.retain(|table| !(table.is_view && table.columns.is_empty()));
-    // Sorted before sampling, so that its caps pick the same columns every time.
-    found.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut found = read_structure(source_name, pool, true).await?;
     let sampled_columns = sampling::sample_values(source_name, pool, &mut found).await;
     let tables: Vec<Table> = found.into_iter().map(FoundTable::into_table).collect();
     debug!(
@@ -89,6 +85,34 @@ pub async fn introspect(source_name: &str, pool: &SourcePool) -> Result<Database
         "schema introspected"
     );
     Ok(DatabaseSchema::new(source_name, pool.dialect(), tables))
+}
+
+/// The schema fingerprint ([`DatabaseSchema::compute_fingerprint`]) of what
+/// [`introspect`] would read now, from the catalog alone: no sampling, no row
+/// counting. Equal to the full schema's fingerprint whenever the structure is.
+pub async fn fingerprint(source_name: &str, pool: &SourcePool) -> Result<String, IntrospectError> {
+    let found = read_structure(source_name, pool, false).await?;
+    let tables: Vec<Table> = found.into_iter().map(FoundTable::into_table).collect();
+    Ok(DatabaseSchema::new(source_name, pool.dialect(), tables).fingerprint)
+}
+
+/// The catalog's tables, sorted by name, without the views that cannot be
+/// read; `count_rows` lets SQLite count tables that have no statistics.
+async fn read_structure(
+    source_name: &str,
+    pool: &SourcePool,
+    count_rows: bool,
+) -> Result<Vec<FoundTable>, IntrospectError> {
+    let mut found = match pool {
+        SourcePool::Sqlite(pool) => sqlite::read_tables(source_name, pool, count_rows).await?,
+        SourcePool::Postgres(pool) => postgres::read_tables(source_name, pool).await?,
+        SourcePool::MySql(pool) => mysql::read_tables(source_name, pool).await?,
+    };
+    // A view whose columns cannot be read (MySQL keeps views over dropped tables) cannot be queried either.
+    found.retain(|table| !(table.is_view && table.columns.is_empty()));
+    // Sorted before sampling, so that its caps pick the same columns every time.
+    found.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(found)
 }
 
 /// A table or view as a dialect reader found it, before sampling.

@@ -34,10 +34,16 @@ const HAS_STATISTICS_SQL: &str =
     "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1')";
 const STATISTICS_SQL: &str = "SELECT tbl, stat FROM sqlite_stat1";
 
-pub(super) async fn read_tables(source_name: &str, pool: &SqlitePool) -> Result<Vec<FoundTable>, IntrospectError> {
+/// Reads the catalog; without `with_counts`, tables without statistics have an
+/// unknown row count instead of being counted (the structure-only mode).
+pub(super) async fn read_tables(
+    source_name: &str,
+    pool: &SqlitePool,
+    with_counts: bool,
+) -> Result<Vec<FoundTable>, IntrospectError> {
     let listed: Vec<(String, bool)> =
         sqlx::query_as(TABLES_SQL).fetch_all(pool).await.map_err(failed(source_name, "listing tables"))?;
-    let statistics = read_statistics(source_name, pool).await?;
+    let statistics = if with_counts { read_statistics(source_name, pool).await? } else { None };
 
     let mut tables = Vec::with_capacity(listed.len());
     for (name, is_view) in listed {
@@ -58,7 +64,8 @@ pub(super) async fn read_tables(source_name: &str, pool: &SqlitePool) -> Result<
         let approx_rows = match (is_view, statistics.as_ref().and_then(|s| s.get(&name))) {
             (true, _) => None,
             (false, Some(&analysed)) => Some(analysed),
-            (false, None) => count_rows(source_name, pool, &name).await?,
+            (false, None) if with_counts => count_rows(source_name, pool, &name).await?,
+            (false, None) => None,
         };
         tables.push(FoundTable {
             from_sql: Dialect::Sqlite.quote_ident(&name),
