@@ -7,8 +7,10 @@
 
 mod common;
 
+use common::worker_process::{DEADLINE, WorkerProcess};
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use lapin::options::{BasicGetOptions, BasicPublishOptions, QueueBindOptions, QueueDeclareOptions, QueueDeleteOptions};
@@ -20,7 +22,6 @@ use sqlsynth::source::amqp::{ERROR_HEADER, Topology, header_string};
 
 /// Tests share the broker (read); the restart test owns it (write).
 static BROKER: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
-const DEADLINE: Duration = Duration::from_secs(120);
 
 fn amqp_url() -> String {
     std::env::var("AMQP_URL").unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
@@ -175,91 +176,6 @@ async fn declare_results_queue(channel: &Channel, queue: &str, exchange: &str) {
         .unwrap();
 }
 
-/// A `sqlsynth worker` child process; killed on drop. Logs go to `<label>.log`.
-struct WorkerProcess {
-    child: Child,
-    log: PathBuf,
-    health: String,
-}
-
-impl WorkerProcess {
-    fn start(dir: &Path, label: &str, env: &[(&str, &str)]) -> WorkerProcess {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let health = format!("127.0.0.1:{port}");
-        let log = dir.join(format!("{label}.log"));
-        let mut command = Command::new(env!("CARGO_BIN_EXE_sqlsynth"));
-        command
-            .current_dir(dir)
-            .arg("worker")
-            .env_remove("SQLSYNTH_CONFIG")
-            .env_remove("RUST_LOG")
-            .env_remove("SQLSYNTH_LOG")
-            .env("SQLSYNTH__METRICS__LISTEN", &health)
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap());
-        for (k, v) in env {
-            command.env(k, v);
-        }
-        WorkerProcess { child: command.spawn().expect("the worker starts"), log, health }
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// Waits until the log contains `needle`.
-    async fn wait_for_log(&mut self, needle: &str) {
-        let start = Instant::now();
-        while !self.log().contains(needle) {
-            assert!(self.child.try_wait().unwrap().is_none(), "worker exited early:\n{}", self.log());
-            assert!(start.elapsed() < DEADLINE, "worker never logged {needle:?}:\n{}", self.log());
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    /// Status line of GET `path` on the health listener.
-    fn get(&self, path: &str) -> Option<String> {
-        use std::io::{Read, Write};
-        let mut stream = std::net::TcpStream::connect(&self.health).ok()?;
-        stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-        write!(stream, "GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").ok()?;
-        let mut response = String::new();
-        stream.read_to_string(&mut response).ok()?;
-        response.lines().next().map(str::to_string)
-    }
-
-    async fn wait_ready(&mut self) {
-        let start = Instant::now();
-        while self.get("/readyz").as_deref() != Some("HTTP/1.1 200 OK") {
-            assert!(self.child.try_wait().unwrap().is_none(), "worker exited early:\n{}", self.log());
-            assert!(start.elapsed() < DEADLINE, "worker never became ready:\n{}", self.log());
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    fn signal(&self, signal: i32) {
-        unsafe { libc::kill(self.child.id() as i32, signal) };
-    }
-
-    async fn wait_exit(&mut self) -> std::process::ExitStatus {
-        let start = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            assert!(start.elapsed() < DEADLINE, "worker did not exit:\n{}", self.log());
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-}
-
-impl Drop for WorkerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn files_in(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> =
         std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
@@ -297,7 +213,7 @@ async fn a_published_job_on_two_sources_ends_as_parquet_a_manifest_and_one_resul
     ]});
     let job_path = fx.write_job(&job);
     worker.wait_ready().await;
-    assert_eq!(worker.get("/healthz").as_deref(), Some("HTTP/1.1 200 OK"));
+    assert_eq!(worker.status("/healthz").as_deref(), Some("HTTP/1.1 200 OK"));
     let publish = tokio::task::spawn_blocking({
         let dir = fx.path().to_path_buf();
         move || {

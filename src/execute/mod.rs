@@ -30,6 +30,8 @@ use crate::config::{ExecSettings, SourceSettings};
 use crate::db::{ConnectError, SourcePool};
 use crate::dialect::Dialect;
 use crate::guard::GuardedSql;
+use crate::metrics::InFlightGauge;
+use crate::metrics::names::QUERIES_IN_FLIGHT;
 use crate::secret::redact;
 use stream::{StreamError, StreamLimits, StreamSummary};
 
@@ -167,6 +169,7 @@ impl Executor {
                     }
                     _ => MySqlFlavor::MySql,
                 };
+                crate::metrics::watch_pool(source, &pool);
                 Ok(Connected { pool, mysql_flavor })
             })
             .await
@@ -188,6 +191,7 @@ impl Executor {
         let connected = self.connect(source).await.map_err(ExecError::Connect)?;
         let pool = &connected.pool;
         let _permit = self.in_flight.acquire().await.expect("the executor's semaphore is never closed");
+        let _in_flight = InFlightGauge::enter(metrics::gauge!(QUERIES_IN_FLIGHT, "source" => source.to_string()));
         let limits = StreamLimits { max_rows: self.settings.max_rows, batch_rows: self.settings.batch_rows };
         let timeout_ms = self.settings.statement_timeout_ms;
         // The last resort (SQLite, or a pool that never hands out a

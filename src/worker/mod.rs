@@ -53,6 +53,10 @@ use tracing::{debug, error, info, warn};
 
 use crate::config::Settings;
 use crate::job::Job;
+use crate::metrics::InFlightGauge;
+use crate::metrics::names::{
+    DEAD_LETTERS_TOTAL, JOBS_IN_FLIGHT, JOBS_TOTAL, REDELIVERIES_TOTAL, STAGE_DURATION_SECONDS,
+};
 use crate::pipeline::{JobOutcome, Pipeline};
 use crate::secret::redact;
 use crate::source::amqp::{self, DEAD_LETTER_EXCHANGE, PublishError, Topology};
@@ -271,27 +275,42 @@ impl Worker {
 async fn handle_delivery(shared: Arc<Shared>, delivery: Delivery, publish: Channel, broken: Arc<Notify>) {
     let settings = &shared.settings;
     let topology = &shared.topology;
+    let _in_flight = InFlightGauge::enter(metrics::gauge!(JOBS_IN_FLIGHT));
     let deliveries = amqp::delivery_count(&delivery.properties).saturating_add(1);
+    if delivery.redelivered || deliveries > 1 {
+        metrics::counter!(REDELIVERIES_TOTAL).increment(1);
+    }
     let job = match Job::parse(&delivery.data, |s| settings.source(s).is_some()) {
         Ok(job) => job,
         Err(e) => {
             let reason = format!("malformed job: {e}");
             warn!(delivery_tag = delivery.delivery_tag, bytes = delivery.data.len(), reason = %reason,
                   "rejecting a malformed job to the dead-letter queue");
+            metrics::counter!(DEAD_LETTERS_TOTAL, "reason" => "malformed").increment(1);
             dead_letter(&shared, &publish, &delivery, &reason, &broken).await;
             return;
         }
     };
     let job_id = job.job_id.clone();
     info!(job_id = %job_id, questions = job.questions.len(), delivery = deliveries, "job received");
+    let mut status = "failed";
     let failure = {
         let _running = shared.locks.lock(&job_id).await;
-        match shared.pipeline.run_job(&job, &settings.output.root, &ProgressBar::hidden()).await {
+        let started = std::time::Instant::now();
+        let run = shared.pipeline.run_job(&job, &settings.output.root, &ProgressBar::hidden()).await;
+        if matches!(&run, Ok(outcome) if !outcome.reused) {
+            metrics::histogram!(STAGE_DURATION_SECONDS, "stage" => "job").record(started.elapsed());
+        }
+        match run {
             Ok(outcome) => match publish_result(&shared, &publish, &outcome).await {
-                Ok(()) => None,
+                Ok(()) => {
+                    status = job_status(&outcome);
+                    None
+                }
                 Err(e) if e.is_unroutable() && !settings.queue.require_results_route => {
                     warn!(job_id = %job_id, exchange = %topology.results_exchange,
                           "no queue is bound for this result; the manifest on disk is the record");
+                    status = job_status(&outcome);
                     None
                 }
                 Err(e) => {
@@ -304,6 +323,7 @@ async fn handle_delivery(shared: Arc<Shared>, delivery: Delivery, publish: Chann
             Err(e) => Some(redact(&e.to_string())),
         }
     };
+    metrics::counter!(JOBS_TOTAL, "status" => status).increment(1);
     match failure {
         None => {
             settle("ack", delivery.acker.ack(BasicAckOptions::default()).await);
@@ -312,6 +332,7 @@ async fn handle_delivery(shared: Arc<Shared>, delivery: Delivery, publish: Chann
         Some(reason) if deliveries >= topology.max_deliveries => {
             let reason = format!("gave up after {deliveries} deliveries: {reason}");
             warn!(job_id = %job_id, reason = %reason, "dead-lettering the job");
+            metrics::counter!(DEAD_LETTERS_TOTAL, "reason" => "max_deliveries").increment(1);
             dead_letter(&shared, &publish, &delivery, &reason, &broken).await;
         }
         Some(reason) => {
@@ -320,6 +341,17 @@ async fn handle_delivery(shared: Arc<Shared>, delivery: Delivery, publish: Chann
             let requeue = BasicNackOptions { requeue: true, ..BasicNackOptions::default() };
             settle("nack", delivery.acker.nack(requeue).await);
         }
+    }
+}
+
+/// The `status` label of `sqlsynth_jobs_total` for a job that ran to its manifest.
+fn job_status(outcome: &JobOutcome) -> &'static str {
+    if outcome.reused {
+        "reused"
+    } else if outcome.manifest.all_ok() {
+        "ok"
+    } else {
+        "partial"
     }
 }
 
