@@ -11,6 +11,7 @@
 //! cargo bench --bench worker                 # all scenarios
 //! SQLSYNTH_BENCH_JOBS=20000 cargo bench --bench worker
 //! SQLSYNTH_BENCH_PREFETCH=128 cargo bench --bench worker
+//! SQLSYNTH_BENCH_ONLY="1-question jobs, 1 worker" cargo bench --bench worker   # scenarios whose name contains this
 //! ```
 //! Needs RabbitMQ on 127.0.0.1:5672 (`AMQP_URL` overrides); skips without it.
 
@@ -163,7 +164,8 @@ async fn main() {
         Scenario { name: "100-question jobs, 2 workers", jobs: big, questions: 100, workers: 2 },
     ];
     println!("prefetch {prefetch}, pinned SQL on the SQLite demo, fsync on, results confirmed");
-    for scenario in &scenarios {
+    let only = std::env::var("SQLSYNTH_BENCH_ONLY").unwrap_or_default();
+    for scenario in scenarios.iter().filter(|s| s.name.contains(only.as_str())) {
         let rate = run(&connection, scenario, prefetch).await;
         println!(
             "{:<30} {:>6} jobs  {:>9.1} jobs/s  {:>10.1} questions/s",

@@ -13,6 +13,7 @@ use serde::Deserialize;
 
 use crate::dialect::Dialect;
 use crate::secret::{SecretString, SecretUrl};
+use crate::sink::output::OutputLocation;
 
 /// The prefix of environment variables that override configuration keys.
 pub const ENV_PREFIX: &str = "SQLSYNTH__";
@@ -47,6 +48,8 @@ struct RawConfig {
     #[serde(default)]
     queue: RawQueue,
     #[serde(default)]
+    scheduler: RawScheduler,
+    #[serde(default)]
     output: RawOutput,
     #[serde(default)]
     metrics: RawMetrics,
@@ -63,6 +66,16 @@ struct RawSource {
     /// Extra words that name a table or column: `"client" = "Customer"`.
     #[serde(default)]
     glossary: BTreeMap<String, String>,
+    /// Golden question/SQL pairs shown to the LLM in this source's prompt context.
+    #[serde(default)]
+    examples: Vec<RawExample>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawExample {
+    question: String,
+    sql: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -76,6 +89,13 @@ struct RawSynth {
     max_questions_per_call: u32,
     max_repair_attempts: u32,
     min_confidence: f32,
+    max_calls_in_flight: u32,
+    request_timeout_ms: u64,
+    max_retries: u32,
+    prompt_budget_tokens: u32,
+    breaker_failures: u32,
+    breaker_cooldown_ms: u64,
+    temperature: f32,
 }
 
 impl Default for RawSynth {
@@ -89,6 +109,13 @@ impl Default for RawSynth {
             max_questions_per_call: 20,
             max_repair_attempts: 2,
             min_confidence: 0.6,
+            max_calls_in_flight: 8,
+            request_timeout_ms: 60_000,
+            max_retries: 4,
+            prompt_budget_tokens: 6_000,
+            breaker_failures: 5,
+            breaker_cooldown_ms: 30_000,
+            temperature: 0.0,
         }
     }
 }
@@ -120,11 +147,37 @@ impl Default for RawExec {
 struct RawCache {
     redis_url: Option<String>,
     dir: String,
+    memory_entries: u64,
+    schema_ttl_ms: u64,
+    answer_ttl_secs: u64,
+    redis_timeout_ms: u64,
+    key_prefix: String,
 }
 
 impl Default for RawCache {
     fn default() -> Self {
-        RawCache { redis_url: None, dir: ".sqlsynth/cache".into() }
+        RawCache {
+            redis_url: None,
+            dir: ".sqlsynth/cache".into(),
+            memory_entries: 10_000,
+            schema_ttl_ms: 60_000,
+            answer_ttl_secs: 30 * 24 * 3600,
+            redis_timeout_ms: 200,
+            key_prefix: "sqlsynth".into(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawScheduler {
+    grace_ms: u64,
+    lock_ttl_ms: u64,
+}
+
+impl Default for RawScheduler {
+    fn default() -> Self {
+        RawScheduler { grace_ms: 3_600_000, lock_ttl_ms: 7 * 24 * 3_600_000 }
     }
 }
 
@@ -198,6 +251,7 @@ pub struct Settings {
     pub exec: ExecSettings,
     pub cache: CacheSettings,
     pub queue: QueueSettings,
+    pub scheduler: SchedulerSettings,
     pub output: OutputSettings,
     pub metrics: MetricsSettings,
     pub log_format: Option<LogFormat>,
@@ -211,6 +265,15 @@ pub struct SourceSettings {
     pub max_connections: u32,
     /// Lower-cased word -> table or column name it stands for.
     pub glossary: BTreeMap<String, String>,
+    /// Golden question/SQL pairs for the LLM's prompt context (`[[sources.NAME.examples]]`).
+    pub examples: Vec<GoldenExample>,
+}
+
+/// A reviewed question and its SQL, shown to the LLM as an example.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GoldenExample {
+    pub question: String,
+    pub sql: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -232,6 +295,19 @@ pub struct SynthSettings {
     pub max_repair_attempts: u32,
     /// Offline answers scoring below this abstain.
     pub min_confidence: f32,
+    /// Chat-completion calls in flight at once, across all jobs of the process.
+    pub max_calls_in_flight: usize,
+    /// Timeout of one HTTP request to the endpoint.
+    pub request_timeout_ms: u64,
+    /// Retries of one call after a 429, a 5xx, a timeout or a connection error.
+    pub max_retries: u32,
+    /// Token budget of a group's shared prompt (instructions, schema, examples).
+    pub prompt_budget_tokens: usize,
+    /// Consecutive failed requests (5xx, timeouts, connection errors) that open the circuit breaker.
+    pub breaker_failures: u32,
+    /// How long an open circuit fails calls at once before one trial call is let through.
+    pub breaker_cooldown_ms: u64,
+    pub temperature: f32,
 }
 
 #[derive(Debug, Clone)]
@@ -245,10 +321,32 @@ pub struct ExecSettings {
     pub max_retries: u32,
 }
 
+/// `[cache]`: the shared caches (see `crate::cache`).
 #[derive(Debug, Clone)]
 pub struct CacheSettings {
+    /// The shared level (L2); `None` leaves memory and disk.
     pub redis_url: Option<SecretUrl>,
+    /// The disk level (L3).
     pub dir: PathBuf,
+    /// Most entries the memory level keeps, per cache (schemas, answers).
+    pub memory_entries: u64,
+    /// A cached schema is re-validated (structure-only fingerprint) once it is this old.
+    pub schema_ttl_ms: u64,
+    /// Synthesized answers expire this long after they were stored (0: never).
+    pub answer_ttl_secs: u64,
+    /// Longest wait for one Redis operation; beyond it Redis counts as down.
+    pub redis_timeout_ms: u64,
+    /// Prefix of every Redis key (`<prefix>:schema:...`), so deployments can share a Redis.
+    pub key_prefix: String,
+}
+
+/// `[scheduler]`: how `sqlsynth scheduler` treats ticks (see `crate::source::schedule`).
+#[derive(Debug, Clone)]
+pub struct SchedulerSettings {
+    /// A tick missed while no scheduler ran is still handled when at most this old.
+    pub grace_ms: u64,
+    /// How long the per-tick lock (and so the memory that a tick was handled) lives in Redis.
+    pub lock_ttl_ms: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -268,7 +366,8 @@ pub struct QueueSettings {
 
 #[derive(Debug, Clone)]
 pub struct OutputSettings {
-    pub root: PathBuf,
+    /// A local directory or an object store URL (`s3://bucket/prefix`).
+    pub root: OutputLocation,
 }
 
 #[derive(Debug, Clone)]
@@ -426,6 +525,15 @@ fn validate(raw: RawConfig, base_dir: &Path, env: &[(String, String)]) -> Result
             return Err(invalid(format!("sources.{name}.max_connections"), "must be at least 1"));
         }
         let glossary = source.glossary.into_iter().map(|(k, v)| (k.to_lowercase(), v)).collect();
+        let mut examples = Vec::with_capacity(source.examples.len());
+        for (i, example) in source.examples.into_iter().enumerate() {
+            for (field, value) in [("question", &example.question), ("sql", &example.sql)] {
+                if value.trim().is_empty() {
+                    return Err(invalid(format!("sources.{name}.examples[{i}].{field}"), "must not be empty"));
+                }
+            }
+            examples.push(GoldenExample { question: example.question, sql: example.sql });
+        }
         sources.insert(
             name.clone(),
             SourceSettings {
@@ -434,6 +542,7 @@ fn validate(raw: RawConfig, base_dir: &Path, env: &[(String, String)]) -> Result
                 url: SecretUrl::new(url),
                 max_connections: source.max_connections,
                 glossary,
+                examples,
             },
         );
     }
@@ -458,6 +567,27 @@ fn validate(raw: RawConfig, base_dir: &Path, env: &[(String, String)]) -> Result
     if raw.synth.max_questions_per_call == 0 {
         return Err(invalid("synth.max_questions_per_call", "must be at least 1"));
     }
+    for (key, value) in [
+        ("synth.max_calls_in_flight", u64::from(raw.synth.max_calls_in_flight)),
+        ("synth.request_timeout_ms", raw.synth.request_timeout_ms),
+        ("synth.breaker_failures", u64::from(raw.synth.breaker_failures)),
+    ] {
+        if value == 0 {
+            return Err(invalid(key, "must be at least 1"));
+        }
+    }
+    if raw.synth.prompt_budget_tokens < 500 {
+        return Err(invalid("synth.prompt_budget_tokens", "must be at least 500"));
+    }
+    if !(0.0..=2.0).contains(&raw.synth.temperature) {
+        return Err(invalid("synth.temperature", "must be between 0 and 2"));
+    }
+    if provider == Provider::OpenAi
+        && !raw.synth.base_url.starts_with("http://")
+        && !raw.synth.base_url.starts_with("https://")
+    {
+        return Err(invalid("synth.base_url", "must start with http:// or https://"));
+    }
     let synth = SynthSettings {
         provider,
         base_url: raw.synth.base_url,
@@ -468,6 +598,13 @@ fn validate(raw: RawConfig, base_dir: &Path, env: &[(String, String)]) -> Result
         max_questions_per_call: raw.synth.max_questions_per_call,
         max_repair_attempts: raw.synth.max_repair_attempts,
         min_confidence: raw.synth.min_confidence,
+        max_calls_in_flight: raw.synth.max_calls_in_flight as usize,
+        request_timeout_ms: raw.synth.request_timeout_ms,
+        max_retries: raw.synth.max_retries,
+        prompt_budget_tokens: raw.synth.prompt_budget_tokens as usize,
+        breaker_failures: raw.synth.breaker_failures,
+        breaker_cooldown_ms: raw.synth.breaker_cooldown_ms,
+        temperature: raw.synth.temperature,
     };
 
     if raw.exec.max_concurrency == 0 {
@@ -494,7 +631,37 @@ fn validate(raw: RawConfig, base_dir: &Path, env: &[(String, String)]) -> Result
         Some(url) if !url.is_empty() => Some(SecretUrl::new(expand_vars("cache.redis_url", &url, env)?)),
         _ => None,
     };
-    let cache = CacheSettings { redis_url, dir: base_dir.join(raw.cache.dir) };
+    if let Some(url) = &redis_url {
+        redis::Client::open(url.expose()).map_err(|e| {
+            invalid("cache.redis_url", format!("not a Redis URL: {}", crate::secret::redact(&e.to_string())))
+        })?;
+    }
+    if raw.cache.memory_entries == 0 {
+        return Err(invalid("cache.memory_entries", "must be at least 1"));
+    }
+    if raw.cache.redis_timeout_ms == 0 {
+        return Err(invalid("cache.redis_timeout_ms", "must be at least 1"));
+    }
+    let prefix_ok = |p: &str| !p.is_empty() && p.len() <= 64 && p.bytes().all(|b| b.is_ascii_graphic() && b != b':');
+    if !prefix_ok(&raw.cache.key_prefix) {
+        return Err(invalid("cache.key_prefix", "must be 1-64 printable ASCII characters without `:` or spaces"));
+    }
+    let cache = CacheSettings {
+        redis_url,
+        dir: base_dir.join(raw.cache.dir),
+        memory_entries: raw.cache.memory_entries,
+        schema_ttl_ms: raw.cache.schema_ttl_ms,
+        answer_ttl_secs: raw.cache.answer_ttl_secs,
+        redis_timeout_ms: raw.cache.redis_timeout_ms,
+        key_prefix: raw.cache.key_prefix,
+    };
+    if raw.scheduler.lock_ttl_ms <= raw.scheduler.grace_ms {
+        return Err(invalid(
+            "scheduler.lock_ttl_ms",
+            "must be longer than scheduler.grace_ms (a lock must outlive the window in which its tick can be caught up)",
+        ));
+    }
+    let scheduler = SchedulerSettings { grace_ms: raw.scheduler.grace_ms, lock_ttl_ms: raw.scheduler.lock_ttl_ms };
     if raw.queue.prefetch == 0 {
         return Err(invalid("queue.prefetch", "must be at least 1"));
     }
@@ -519,7 +686,10 @@ fn validate(raw: RawConfig, base_dir: &Path, env: &[(String, String)]) -> Result
         exec,
         cache,
         queue,
-        output: OutputSettings { root: PathBuf::from(raw.output.root) },
+        scheduler,
+        output: OutputSettings {
+            root: OutputLocation::parse(&raw.output.root).map_err(|message| invalid("output.root", message))?,
+        },
         metrics: MetricsSettings { listen: raw.metrics.listen },
         log_format,
     })
@@ -573,7 +743,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s.exec.max_rows, 7);
-        assert_eq!(s.output.root, PathBuf::from("/tmp/o"));
+        assert_eq!(s.output.root, OutputLocation::Local(PathBuf::from("/tmp/o")));
         assert_eq!(s.sources["pg"].dialect, Dialect::Postgres);
     }
 
@@ -597,6 +767,45 @@ mod tests {
         assert!(!format!("{s:?}").contains("canary-pw-42"));
         let err = load("[sources.pg]\nurl = \"postgres://app:${NOPE_NOT_SET}@h/db\"\n", &[]).unwrap_err().to_string();
         assert!(err.contains("NOPE_NOT_SET") && err.contains("sources.pg.url"), "{err}");
+    }
+
+    #[test]
+    fn cache_and_scheduler_keys_are_checked_by_name() {
+        let s = load("[cache]\nredis_url = \"redis://127.0.0.1:6379\"\nschema_ttl_ms = 5\n", &[]).unwrap();
+        assert_eq!(s.cache.schema_ttl_ms, 5);
+        assert_eq!(s.cache.key_prefix, "sqlsynth");
+        assert!(s.scheduler.lock_ttl_ms > s.scheduler.grace_ms);
+        for (text, key) in [
+            ("[cache]\nredis_url = \"http://h\"\n", "cache.redis_url"),
+            ("[cache]\nmemory_entries = 0\n", "cache.memory_entries"),
+            ("[cache]\nkey_prefix = \"a:b\"\n", "cache.key_prefix"),
+            ("[cache]\nredis_timeout_ms = 0\n", "cache.redis_timeout_ms"),
+            ("[scheduler]\ngrace_ms = 10\nlock_ttl_ms = 10\n", "scheduler.lock_ttl_ms"),
+        ] {
+            let err = load(text, &[]).unwrap_err().to_string();
+            assert!(err.contains(key), "{text}: {err}");
+        }
+    }
+
+    #[test]
+    fn llm_settings_and_golden_examples_validate_by_key() {
+        let text = "[sources.c]\nurl = \"sqlite://x.db\"\n[[sources.c.examples]]\nquestion = \"How many?\"\n\
+                    sql = \"SELECT 1\"\n[synth]\nprovider = \"openai\"\napi_key_env = \"K\"\nmax_calls_in_flight = 3\n";
+        let s = load(text, &[("K", "sk-test-key")]).unwrap();
+        assert_eq!(
+            s.sources["c"].examples,
+            vec![GoldenExample { question: "How many?".into(), sql: "SELECT 1".into() }]
+        );
+        assert_eq!((s.synth.max_calls_in_flight, s.synth.max_retries, s.synth.prompt_budget_tokens), (3, 4, 6_000));
+        let err =
+            load("[sources.c]\nurl = \"sqlite://x.db\"\n[[sources.c.examples]]\nquestion = \"Q\"\nsql = \" \"\n", &[])
+                .unwrap_err()
+                .to_string();
+        assert!(err.contains("sources.c.examples[0].sql"), "{err}");
+        let err = load("[synth]\nmax_calls_in_flight = 0\n", &[]).unwrap_err().to_string();
+        assert!(err.contains("synth.max_calls_in_flight"), "{err}");
+        let err = load("[synth]\nprompt_budget_tokens = 10\n", &[]).unwrap_err().to_string();
+        assert!(err.contains("synth.prompt_budget_tokens"), "{err}");
     }
 
     #[test]

@@ -19,19 +19,25 @@
 //!   in the source's own dialect, functions checked against an allowlist.
 //! * [`execute`] runs it in a read-only transaction with a statement timeout and
 //!   a row cap, under one global bound on queries in flight.
-//! * [`sink`] streams Arrow batches into Parquet through a temporary file,
-//!   fsync and rename; the manifest is written last, so its presence means done.
+//! * [`sink`] streams Arrow batches into Parquet, to a local directory (temporary
+//!   file, durable by group commit, rename) or an object store (multipart
+//!   upload); the manifest is written last, so its presence means done.
 //! * [`pipeline`] wires the stages together; it is the only module that knows them all.
 //!
 //! Around the flow: [`source`] speaks to RabbitMQ (topology, confirmed
 //! publishing) and [`worker`] turns deliveries into pipeline runs, acking only
 //! after the manifest is durable; [`eval`] measures a synthesizer's execution
 //! accuracy against gold SQL; [`config`], [`secret`] and [`logging`] are the
-//! typed settings, the redaction of secrets, and the log setup.
+//! typed settings, the redaction of secrets, and the log setup; [`metrics`]
+//! names the Prometheus metrics every stage emits and renders them.
+//! [`cache`] keeps schemas and synthesized SQL in memory, Redis and on disk,
+//! shared by workers; [`scheduler`] publishes cron-scheduled jobs and warms
+//! those caches.
 //!
 //! Re-running a finished job does nothing; a job interrupted halfway resumes
 //! and skips the questions whose Parquet file already exists.
 
+pub mod cache;
 pub mod config;
 pub mod db;
 pub mod dialect;
@@ -40,8 +46,10 @@ pub mod execute;
 pub mod guard;
 pub mod job;
 pub mod logging;
+pub mod metrics;
 pub mod pipeline;
 pub mod plan;
+pub mod scheduler;
 pub mod secret;
 pub mod sink;
 pub mod source;

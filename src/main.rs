@@ -20,6 +20,7 @@ use sqlsynth::pipeline::{JobOutcome, Pipeline};
 use sqlsynth::plan::schema::DatabaseSchema;
 use sqlsynth::secret::redact;
 use sqlsynth::sink::manifest::{Manifest, Status};
+use sqlsynth::sink::output::OutputLocation;
 use sqlsynth::synth::offline::OfflineSynthesizer;
 
 #[derive(Debug, Parser)]
@@ -41,9 +42,10 @@ enum Command {
     Run {
         /// The job file (JSON, see README "Job format").
         job: PathBuf,
-        /// Output root; the job writes into OUT/<job_id>/ (default: output.root).
-        #[arg(long, value_name = "DIR")]
-        out: Option<PathBuf>,
+        /// Output root, a directory or a store URL (s3://bucket/prefix); the job
+        /// writes into OUT/<job_id>/ (default: output.root).
+        #[arg(long, value_name = "DIR|URL")]
+        out: Option<String>,
     },
     /// Print the SQL for a question and a preview of its answer.
     Ask {
@@ -72,7 +74,7 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Consume jobs from RabbitMQ until SIGTERM or SIGINT (health on metrics.listen).
+    /// Consume jobs from RabbitMQ until SIGTERM or SIGINT (/healthz, /readyz, /metrics on metrics.listen).
     Worker,
     /// Publish a job to the jobs queue (publisher confirms); --wait prints its result.
     Publish {
@@ -85,7 +87,25 @@ enum Command {
         #[arg(long, value_name = "SECS", requires = "wait")]
         timeout: Option<u64>,
     },
+    /// Run the cron schedules: publish scheduled jobs, warm caches (needs Redis; until SIGTERM or SIGINT).
+    Scheduler {
+        /// The schedules file.
+        #[arg(long, value_name = "FILE", default_value = sqlsynth::scheduler::schedules::DEFAULT_PATH)]
+        schedules: PathBuf,
+    },
+    /// Warm the caches now: refresh schemas, pre-synthesize the questions of scheduled jobs.
+    Warm {
+        /// Only this source (default: every configured source).
+        #[arg(long, value_name = "NAME")]
+        source: Option<String>,
+        /// The schedules file whose jobs are pre-synthesized (default jobs/schedules.toml, if present).
+        #[arg(long, value_name = "FILE")]
+        schedules: Option<PathBuf>,
+    },
 }
+
+/// The log format in force once logging is set up.
+static LOG_FORMAT: std::sync::OnceLock<LogFormat> = std::sync::OnceLock::new();
 
 /// An error that means "bad input or configuration" (exit code 2).
 #[derive(Debug, thiserror::Error)]
@@ -98,7 +118,13 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(error) => {
             let chain: Vec<String> = error.chain().map(|e| e.to_string()).collect();
-            eprintln!("error: {}", redact(&chain.join(": ")));
+            let message = redact(&chain.join(": "));
+            // With JSON logs every stderr line stays a JSON object.
+            if LOG_FORMAT.get() == Some(&LogFormat::Json) {
+                tracing::error!(error = %message, "command failed");
+            } else {
+                eprintln!("error: {message}");
+            }
             if error.chain().any(|e| e.is::<BadInput>()) { ExitCode::from(2) } else { ExitCode::from(1) }
         }
     }
@@ -115,6 +141,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let interactive = std::io::stderr().is_terminal() && log_format == LogFormat::Text;
     // On a terminal the progress bar tells the story; logs stay for warnings.
     sqlsynth::logging::init(log_format, if interactive { "warn" } else { "info" });
+    let _ = LOG_FORMAT.set(log_format);
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
     runtime.block_on(async move {
@@ -125,6 +152,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Worker => worker(settings).await,
             Command::Publish { job, wait, timeout } => publish(settings, &job, wait, timeout).await,
             Command::Eval { set, source, json } => eval(settings, &set, &source, json).await,
+            Command::Scheduler { schedules } => scheduler(settings, &schedules).await,
+            Command::Warm { source, schedules } => warm(settings, source, schedules).await,
         }
     })
 }
@@ -132,13 +161,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 async fn run_job_file(
     settings: Settings,
     path: &Path,
-    out: Option<PathBuf>,
+    out: Option<String>,
     interactive: bool,
 ) -> anyhow::Result<ExitCode> {
     let bytes = std::fs::read(path).map_err(|e| BadInput(format!("cannot read job file {}: {e}", path.display())))?;
     let job = Job::parse(&bytes, |s| settings.source(s).is_some())
         .map_err(|e| BadInput(format!("job file {}: {e}", path.display())))?;
-    let out_root = out.unwrap_or_else(|| settings.output.root.clone());
+    let out_root = match out {
+        Some(out) => OutputLocation::parse(&out).map_err(|e| BadInput(format!("--out: {e}")))?,
+        None => settings.output.root.clone(),
+    };
     let pipeline = Pipeline::new(Arc::new(settings));
     let progress = progress_bar(job.questions.len() as u64, interactive);
     let result = pipeline.run_job(&job, &out_root, &progress).await;
@@ -184,11 +216,12 @@ fn print_summary(outcome: &JobOutcome) {
     }
     let s = &manifest.stats;
     println!(
-        "{} ok, {} failed, {} unanswered -> {}",
+        "{} ok, {} failed, {} unanswered -> {}/{}",
         s.ok,
         s.failed,
         s.unanswered,
-        outcome.dir.join(sqlsynth::sink::manifest::MANIFEST_FILE).display()
+        outcome.location,
+        sqlsynth::sink::manifest::MANIFEST_FILE
     );
 }
 
@@ -286,13 +319,15 @@ async fn eval(settings: Settings, path: &Path, source: &str, json: bool) -> anyh
 /// `sqlsynth worker`: consume until SIGTERM/SIGINT, drain, exit 0.
 async fn worker(settings: Settings) -> anyhow::Result<ExitCode> {
     use sqlsynth::worker::{Worker, health, shutdown_on_signals};
+    sqlsynth::metrics::install().context("cannot start the metrics")?;
+    sqlsynth::metrics::register_worker_series();
     let settings = Arc::new(settings);
     let worker = Worker::new(settings.clone()).map_err(|e| BadInput(e.to_string()))?;
     let shutdown = shutdown_on_signals().context("cannot install the signal handlers")?;
     let listen = &settings.metrics.listen;
     health::serve(listen, worker.readiness())
         .await
-        .with_context(|| format!("metrics.listen {listen}: cannot serve the health endpoints"))?;
+        .with_context(|| format!("metrics.listen {listen}: cannot serve the health and metrics endpoints"))?;
     worker.run(shutdown).await?;
     Ok(ExitCode::SUCCESS)
 }
@@ -374,10 +409,59 @@ async fn publish(settings: Settings, path: &Path, wait: bool, timeout: Option<u6
         eprintln!("no result for job {} (timed out or the broker cancelled the wait)", job.job_id);
         return Ok(ExitCode::from(1));
     };
-    let dir = settings.output.root.join(&manifest.job_id);
-    let outcome = JobOutcome { manifest, dir, reused };
+    let location = settings.output.root.job_location(&manifest.job_id);
+    let outcome = JobOutcome { manifest, location, reused };
     print_summary(&outcome);
     Ok(if outcome.manifest.all_ok() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// `sqlsynth scheduler`: run the schedules until SIGTERM/SIGINT, exit 0.
+async fn scheduler(settings: Settings, path: &Path) -> anyhow::Result<ExitCode> {
+    use sqlsynth::scheduler::{Scheduler, Schedules};
+    use sqlsynth::worker::{Readiness, health};
+    sqlsynth::metrics::install().context("cannot start the metrics")?;
+    let schedules = Schedules::load(path, &settings).map_err(|e| BadInput(e.to_string()))?;
+    let listen = settings.metrics.listen.clone();
+    let scheduler = Scheduler::new(Arc::new(settings), schedules).await.map_err(|e| BadInput(e.to_string()))?;
+    let shutdown = sqlsynth::worker::shutdown_on_signals().context("cannot install the signal handlers")?;
+    // Ready once the schedules are loaded and Redis answered (Scheduler::new).
+    let readiness = Readiness::default();
+    health::serve(&listen, readiness.clone())
+        .await
+        .with_context(|| format!("metrics.listen {listen}: cannot serve the health and metrics endpoints"))?;
+    readiness.set(true);
+    scheduler.run(shutdown).await;
+    readiness.set(false);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `sqlsynth warm`: exit 0 when every question warmed is answered, 1 when some are not, 2 for bad input.
+async fn warm(settings: Settings, source: Option<String>, schedules: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    use sqlsynth::scheduler::{Schedules, schedules::DEFAULT_PATH, warm};
+    let sources: Vec<String> = match source {
+        Some(name) if settings.source(&name).is_none() => {
+            bail!(BadInput(format!("source '{name}' is not configured")))
+        }
+        Some(name) => vec![name],
+        None => settings.sources.keys().cloned().collect(),
+    };
+    let path = schedules.or_else(|| Some(PathBuf::from(DEFAULT_PATH)).filter(|p| p.is_file()));
+    let jobs = match &path {
+        Some(path) => Schedules::load(path, &settings)
+            .and_then(|s| s.publish_jobs(&settings))
+            .map_err(|e| BadInput(e.to_string()))?,
+        None => Vec::new(),
+    };
+    let report = warm::warm(&settings, &sources, &jobs).await.context("warming failed")?;
+    println!(
+        "warmed {} source(s): schemas refreshed; {} scheduled question(s): {} answered and cached ({} were cached already), {} not answerable",
+        report.sources.len(),
+        report.questions,
+        report.answered,
+        report.from_cache,
+        report.missed
+    );
+    Ok(if report.missed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
 async fn schema(settings: Settings, source: &str, json: bool) -> anyhow::Result<ExitCode> {

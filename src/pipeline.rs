@@ -2,6 +2,18 @@
 //! guard -> execute -> sink. Every other module knows only the stages before
 //! it.
 //!
+//! Synthesis per source group: pinned SQL first; then the answer cache (SQL
+//! that a synthesizer produced for the same normalized question on a schema
+//! with the same fingerprint, and that executed successfully; recorded as
+//! `cache`); then the offline fast path
+//! (always with provider `offline`; with `openai` when `synth.fast_path` is
+//! on, an abstention then goes to the LLM); then the LLM for the rest of the
+//! group, in batched calls sharing one prompt prefix ([`crate::synth::llm`]).
+//! Pinned and offline answers execute while the LLM works. LLM SQL that the
+//! guard rejects or the database errors on (not transiently) goes back with
+//! the error, batched per group, up to `synth.max_repair_attempts` rounds;
+//! after that the question is `failed` with the last error.
+//!
 //! Guarantees of [`Pipeline::run_job`]:
 //! * a job whose manifest exists is not run again; its manifest is returned;
 //! * a question whose Parquet file exists is not executed again: its record
@@ -11,31 +23,37 @@
 //! * the manifest is written last, atomically, and only when every question
 //!   has a record; job-level faults (a source that cannot be reached, an output
 //!   directory that cannot be written) write nothing and return an error, so
-//!   a queue can redeliver the job.
+//!   a queue can redeliver the job; an LLM that cannot be reached is not a job
+//!   fault: its questions fail (fast, once the circuit breaker opens) and the
+//!   manifest is written;
+//! * the manifest's statistics count the LLM calls and tokens this job used.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use futures_util::StreamExt;
-use futures_util::stream::FuturesUnordered;
+use futures_util::future::join_all;
 use indicatif::ProgressBar;
-use tracing::{Instrument, info, info_span, warn};
+use tokio::sync::Semaphore;
+use tracing::{Instrument, Span, info, info_span, warn};
 
-use crate::config::Settings;
+use crate::cache::Caches;
+use crate::config::{Provider, Settings};
 use crate::db::ConnectError;
+use crate::execute::stream::StreamError;
 use crate::execute::{ExecError, Executor, retry_delay};
 use crate::guard::ReadOnlyGuard;
 use crate::job::{Job, Question};
+use crate::metrics::names::{QUESTIONS_TOTAL, STAGE_DURATION_SECONDS};
 use crate::plan::introspect::IntrospectError;
 use crate::plan::schema::DatabaseSchema;
-use crate::plan::{SchemaCache, group_by_source};
+use crate::plan::{SchemaGroup, group_by_source};
 use crate::secret::redact;
-use crate::sink::atomic;
-use crate::sink::manifest::{ColumnRecord, Manifest, QuestionRecord, Stats, Status};
-use crate::sink::parquet::{read_footer, spawn_parquet_writer};
+use crate::sink::manifest::{ColumnRecord, LlmUsage, Manifest, QuestionRecord, Stats, Status};
+use crate::sink::output::{JobOutput, OutputLocation, OutputRoot};
+use crate::sink::parquet::{FileFooter, spawn_parquet_writer};
+use crate::synth::llm::{FailedAttempt, GroupPrompt, JobUsage, LlmAnswer, LlmFailure, LlmRequest, LlmSynthesizer};
 use crate::synth::offline::OfflineSynthesizer;
 use crate::synth::{SqlAnswer, SynthesizerKind};
 
@@ -57,16 +75,16 @@ pub enum JobFailure {
     Connect(#[from] ConnectError),
     #[error(transparent)]
     Introspect(#[from] IntrospectError),
-    #[error("output directory {path}: {message}")]
-    Output { path: PathBuf, message: String },
+    #[error("output {location}: {message}")]
+    Output { location: String, message: String },
 }
 
 /// What running a job produced.
 #[derive(Debug)]
 pub struct JobOutcome {
     pub manifest: Manifest,
-    /// The job directory (`<output root>/<job_id>`).
-    pub dir: PathBuf,
+    /// The job's directory or object prefix (`<output root>/<job_id>`).
+    pub location: String,
     /// True when the manifest already existed and nothing was run.
     pub reused: bool,
 }
@@ -75,20 +93,82 @@ pub struct JobOutcome {
 pub struct Pipeline {
     settings: Arc<Settings>,
     executor: Arc<Executor>,
-    schemas: SchemaCache,
+    caches: Caches,
+    /// The LLM synthesizer (provider `openai`), created on first use and shared by every job.
+    llm: OnceLock<Result<Arc<LlmSynthesizer>, String>>,
+    /// One open output root per location (a store client, or a local root with
+    /// its group-commit durability), shared by every job writing there.
+    outputs: std::sync::Mutex<HashMap<OutputLocation, Arc<OutputRoot>>>,
 }
 
 /// What every question of one source group shares.
 struct GroupContext {
     source: String,
     guard: ReadOnlyGuard,
+    /// Answers the fast path and links questions to tables for the LLM's prompt.
     synthesizer: Option<OfflineSynthesizer>,
+    schema: Option<Arc<DatabaseSchema>>,
+}
+
+/// What every question of one job run shares.
+struct JobRun<'a> {
+    output: &'a JobOutput,
+    progress: &'a ProgressBar,
+    /// Questions of this job executing at once (each holds a Parquet writer).
+    writers: Semaphore,
+    usage: JobUsage,
+}
+
+/// One question on its way through the stages.
+struct Work<'a> {
+    index: usize,
+    question: &'a Question,
+    started: Instant,
+    span: Span,
+}
+
+/// Where a question's SQL comes from.
+enum Route {
+    Ready(SqlAnswer),
+    Llm,
+    Unanswered(String),
+}
+
+/// A guarded, executed and written answer.
+struct Written {
+    rows: u64,
+    truncated: bool,
+    columns: Vec<ColumnRecord>,
+    file: String,
+}
+
+/// Why an answer did not run: `stage: reason`, and whether the LLM may repair it.
+struct Rejection {
+    message: String,
+    repairable: bool,
+}
+
+/// How a question ended.
+enum Outcome {
+    Answered(Written),
+    Failed(String),
+    Unanswered(String),
+}
+
+impl From<Result<Written, Rejection>> for Outcome {
+    fn from(result: Result<Written, Rejection>) -> Outcome {
+        match result {
+            Ok(written) => Outcome::Answered(written),
+            Err(rejection) => Outcome::Failed(rejection.message),
+        }
+    }
 }
 
 impl Pipeline {
     pub fn new(settings: Arc<Settings>) -> Self {
         let executor = Arc::new(Executor::new(&settings.sources, settings.exec.clone()));
-        Pipeline { settings, executor, schemas: SchemaCache::new() }
+        let caches = Caches::new(&settings);
+        Pipeline { settings, executor, caches, llm: OnceLock::new(), outputs: Default::default() }
     }
 
     pub fn settings(&self) -> &Settings {
@@ -99,158 +179,358 @@ impl Pipeline {
         &self.executor
     }
 
-    /// The schema of a source, introspected once and then kept in memory.
-    pub async fn schema(&self, source: &str) -> Result<Arc<DatabaseSchema>, JobFailure> {
-        let pool = self.executor.pool(source).await?;
-        Ok(self.schemas.get(source, pool).await?)
+    /// The caches (schemas, synthesized SQL) this pipeline reads and fills.
+    pub fn caches(&self) -> &Caches {
+        &self.caches
     }
 
-    /// Runs `job`, writing into `<out_root>/<job_id>/`. `progress` advances once per question.
-    pub async fn run_job(&self, job: &Job, out_root: &Path, progress: &ProgressBar) -> Result<JobOutcome, JobFailure> {
-        let dir = out_root.join(&job.job_id);
-        let output_error = |e: std::io::Error| JobFailure::Output { path: dir.clone(), message: e.to_string() };
-        if let Some(manifest) = Manifest::read(&dir).map_err(output_error)? {
+    /// The schema of a source, from the schema cache (memory, Redis, disk),
+    /// re-validated against the database once `cache.schema_ttl_ms` old.
+    pub async fn schema(&self, source: &str) -> Result<Arc<DatabaseSchema>, JobFailure> {
+        let pool = self.executor.pool(source).await?;
+        Ok(self.caches.schemas.get(source, pool).await?)
+    }
+
+    /// Runs `job`, writing into `<out>/<job_id>/` (a local directory or an
+    /// object store prefix). `progress` advances once per question.
+    pub async fn run_job(
+        &self,
+        job: &Job,
+        out: impl Into<OutputLocation>,
+        progress: &ProgressBar,
+    ) -> Result<JobOutcome, JobFailure> {
+        let out = out.into();
+        let output = self.output(&out)?.job(&job.job_id);
+        let output_error =
+            |e: std::io::Error| JobFailure::Output { location: output.location(), message: e.to_string() };
+        if let Some(manifest) = output.read_manifest().await.map_err(output_error)? {
             info!(job_id = %job.job_id, "manifest exists; job already done");
             progress.inc(job.questions.len() as u64);
-            return Ok(JobOutcome { manifest, dir, reused: true });
+            return Ok(JobOutcome { manifest, location: output.location(), reused: true });
         }
-        std::fs::create_dir_all(&dir).map_err(output_error)?;
-        // The job directory's own entry must survive a crash once the manifest does.
-        atomic::sync_dir(out_root).map_err(output_error)?;
-        atomic::remove_stale_temps(&dir, self.stale_temp_age()).map_err(output_error)?;
+        output.prepare(self.stale_temp_age()).map_err(output_error)?;
         let started_at = Utc::now();
         let span = info_span!("job", job_id = %job.job_id);
-        let records = self.answer_all(job, &dir, progress).instrument(span).await?;
+        let (records, llm_usage) = self.answer_all(job, &output, progress).instrument(span).await?;
         let manifest = Manifest {
             job_id: job.job_id.clone(),
             started_at,
             finished_at: Utc::now(),
-            stats: Stats::tally(&records),
+            stats: Stats::tally(&records).with_llm_usage(llm_usage),
             questions: records,
         };
-        manifest.write(&dir).map_err(output_error)?;
+        output.write_manifest(&manifest).await.map_err(output_error)?;
         info!(job_id = %job.job_id, ok = manifest.stats.ok, failed = manifest.stats.failed,
               unanswered = manifest.stats.unanswered, "job finished");
-        Ok(JobOutcome { manifest, dir, reused: false })
+        Ok(JobOutcome { manifest, location: output.location(), reused: false })
     }
 
     async fn answer_all(
         &self,
         job: &Job,
-        dir: &Path,
+        output: &JobOutput,
         progress: &ProgressBar,
-    ) -> Result<Vec<QuestionRecord>, JobFailure> {
+    ) -> Result<(Vec<QuestionRecord>, LlmUsage), JobFailure> {
         let groups = group_by_source(job);
-        let mut contexts: HashMap<&str, Arc<GroupContext>> = HashMap::new();
+        let mut contexts = Vec::with_capacity(groups.len());
         for group in &groups {
             let pool = self.executor.pool(group.source).await?;
-            let synthesizer = if group.needs_schema() {
-                let schema = self.schemas.get(group.source, pool).await?;
+            let (schema, synthesizer) = if group.needs_schema() {
+                let started = Instant::now();
+                let schema = self.caches.schemas.get(group.source, pool).await?;
+                observe_stage("schema", started);
                 let source = self.settings.source(group.source).expect("validated jobs name configured sources");
-                Some(OfflineSynthesizer::new(&schema, &source.glossary, self.settings.synth.min_confidence))
+                let synthesizer =
+                    OfflineSynthesizer::new(&schema, &source.glossary, self.settings.synth.min_confidence);
+                (Some(schema), Some(synthesizer))
             } else {
-                None
+                (None, None)
             };
-            let context = GroupContext {
+            contexts.push(GroupContext {
                 source: group.source.to_string(),
                 guard: ReadOnlyGuard::new(pool.dialect()).with_row_cap(self.settings.exec.max_rows + 1),
                 synthesizer,
-            };
-            contexts.insert(group.source, Arc::new(context));
+                schema,
+            });
         }
 
-        // At most `max_concurrency` questions of this job in flight (each holds a
-        // Parquet writer); the executor's permits bound queries across jobs.
-        let in_flight = self.settings.exec.max_concurrency;
-        let mut waiting = job.questions.iter().enumerate();
-        let mut running = FuturesUnordered::new();
+        // At most `max_concurrency` questions of this job executing at once
+        // (each holds a Parquet writer); the executor's permits bound queries across jobs.
+        let run = JobRun {
+            output,
+            progress,
+            writers: Semaphore::new(self.settings.exec.max_concurrency),
+            usage: JobUsage::new(),
+        };
+        let answered =
+            join_all(groups.iter().zip(&contexts).map(|(group, context)| self.answer_group(group, context, &run)))
+                .await;
         let mut records: Vec<Option<QuestionRecord>> = vec![None; job.questions.len()];
-        loop {
-            while running.len() < in_flight {
-                let Some((index, question)) = waiting.next() else { break };
-                let context = contexts[question.source.as_str()].clone();
-                running.push(self.answer_in_span(index, question, context, dir, progress));
-            }
-            let Some((index, record)) = running.next().await else { break };
+        for (index, record) in answered.into_iter().flatten() {
             records[index] = Some(record);
         }
-        Ok(records.into_iter().map(|r| r.expect("every question yields a record")).collect())
+        let records = records.into_iter().map(|r| r.expect("every question yields a record")).collect();
+        Ok((records, run.usage.totals()))
     }
 
-    /// [`Pipeline::answer`] inside the question's span, reporting progress.
-    async fn answer_in_span(
+    /// Answers every question of one source group; never fails: every failure
+    /// becomes a record's status. Pinned and offline answers run while the
+    /// LLM works on the rest of the group.
+    async fn answer_group(
         &self,
-        index: usize,
-        question: &Question,
-        context: Arc<GroupContext>,
-        dir: &Path,
-        progress: &ProgressBar,
-    ) -> (usize, QuestionRecord) {
-        let span = info_span!("question", question_id = %question.id, source = %question.source);
-        let record = self.answer(question, &context, dir).instrument(span).await;
-        progress.inc(1);
-        (index, record)
-    }
-
-    /// Answers one question; never fails: every failure becomes the record's status.
-    async fn answer(&self, question: &Question, context: &GroupContext, dir: &Path) -> QuestionRecord {
-        let started = Instant::now();
-        let file_name = format!("{}.parquet", question.id);
-        let path = dir.join(&file_name);
-        if path.exists() {
-            match resumed_record(question, &path, &file_name) {
-                Some(record) => {
-                    info!(status = "ok", "answer file exists; not run again");
-                    return record;
-                }
-                None => {
-                    warn!("answer file is unreadable; answering again");
-                    let _ = std::fs::remove_file(&path);
+        group: &SchemaGroup<'_>,
+        context: &GroupContext,
+        run: &JobRun<'_>,
+    ) -> Vec<(usize, QuestionRecord)> {
+        let mut done = Vec::new();
+        let mut ready = Vec::new();
+        let mut for_llm = Vec::new();
+        for &(index, question) in &group.questions {
+            let work = Work {
+                index,
+                question,
+                started: Instant::now(),
+                span: info_span!("question", question_id = %question.id, source = %question.source),
+            };
+            if let Some(record) = resumed(question, run.output).instrument(work.span.clone()).await {
+                run.progress.inc(1);
+                done.push((index, record));
+                continue;
+            }
+            let cached = self.cached_answer(question, context).instrument(work.span.clone()).await;
+            let route = match cached {
+                Some(answer) => Route::Ready(answer),
+                None => work.span.in_scope(|| self.first_answer(question, context)),
+            };
+            match route {
+                Route::Ready(answer) => ready.push((work, answer)),
+                Route::Llm => for_llm.push(work),
+                Route::Unanswered(reason) => {
+                    let record = self.finish(&work, run, None, Outcome::Unanswered(format!("synthesis: {reason}")));
+                    done.push((index, record));
                 }
             }
         }
-        let mut record = QuestionRecord {
-            id: question.id.clone(),
-            source: question.source.clone(),
-            question: question.question.clone(),
-            status: Status::Failed,
-            sql: None,
-            synthesizer: None,
-            rows: 0,
-            truncated: false,
-            columns: Vec::new(),
-            file: None,
-            elapsed_ms: 0,
-            error: None,
-        };
-        let finish = |mut record: QuestionRecord, status: Status, error: Option<String>| {
-            record.status = status;
-            record.error = error.map(|e| redact(&e));
-            record.elapsed_ms = started.elapsed().as_millis() as u64;
-            info!(status = status.name(), rows = record.rows, elapsed_ms = record.elapsed_ms, "question done");
-            record
-        };
+        let direct = join_all(ready.into_iter().map(|(work, answer)| async move {
+            let outcome = self.run_answer(&work, &answer, context, run).await;
+            if outcome.is_ok() {
+                self.remember(work.question, context, &answer).await;
+            }
+            (work.index, self.finish(&work, run, Some(&answer), outcome.into()))
+        }));
+        let (direct, from_llm) = futures_util::future::join(direct, self.answer_with_llm(for_llm, context, run)).await;
+        done.extend(direct);
+        done.extend(from_llm);
+        done
+    }
 
-        let answer = match (&question.sql, &context.synthesizer) {
-            (Some(sql), _) => SqlAnswer { sql: sql.clone(), synthesizer: SynthesizerKind::Pinned, confidence: 1.0 },
-            (None, Some(synthesizer)) => match synthesizer.synthesize(&question.question) {
-                Ok(answer) => answer,
-                Err(abstention) => return finish(record, Status::Unanswered, Some(format!("synthesis: {abstention}"))),
-            },
-            (None, None) => unreachable!("groups with unpinned questions always have a synthesizer"),
-        };
-        record.sql = Some(answer.sql.clone());
-        record.synthesizer = Some(answer.synthesizer.name().to_string());
+    /// SQL the answer cache holds for an unpinned question on this schema
+    /// (keyed by its fingerprint and the normalized question): synthesized
+    /// before, and executed successfully then.
+    async fn cached_answer(&self, question: &Question, context: &GroupContext) -> Option<SqlAnswer> {
+        if question.sql.is_some() {
+            return None;
+        }
+        let schema = context.schema.as_ref()?;
+        let cached = self.caches.answers.get(&context.source, &schema.fingerprint, &question.question).await?;
+        info!(first_by = cached.synthesizer.name(), "answer cache hit");
+        Some(SqlAnswer { sql: cached.sql, synthesizer: SynthesizerKind::Cache, confidence: 1.0 })
+    }
 
-        let guarded = match context.guard.check(&answer.sql) {
-            Ok(guarded) => guarded,
-            Err(e) => return finish(record, Status::Failed, Some(format!("guard: {}", e.reason))),
-        };
+    /// Caches SQL a synthesizer produced once it has executed successfully
+    /// (the cache itself keeps only offline and LLM answers).
+    async fn remember(&self, question: &Question, context: &GroupContext, answer: &SqlAnswer) {
+        if let Some(schema) = &context.schema {
+            let (source, fingerprint) = (&context.source, &schema.fingerprint);
+            self.caches.answers.put(source, fingerprint, &question.question, &answer.sql, answer.synthesizer).await;
+        }
+    }
 
+    /// Pinned SQL, or the offline fast path's answer, or the decision to ask the LLM.
+    fn first_answer(&self, question: &Question, context: &GroupContext) -> Route {
+        if let Some(sql) = &question.sql {
+            return Route::Ready(SqlAnswer { sql: sql.clone(), synthesizer: SynthesizerKind::Pinned, confidence: 1.0 });
+        }
+        let llm = self.settings.synth.provider == Provider::OpenAi;
+        if llm && !self.settings.synth.fast_path {
+            return Route::Llm;
+        }
+        let synthesizer = context.synthesizer.as_ref().expect("groups with unpinned questions have a synthesizer");
+        let started = Instant::now();
+        let answer = synthesizer.synthesize(&question.question);
+        observe_stage("synthesis", started);
+        match answer {
+            Ok(answer) => Route::Ready(answer),
+            Err(abstention) if llm => {
+                info!(reason = %abstention, "offline synthesizer abstained; asking the LLM");
+                Route::Llm
+            }
+            Err(abstention) => Route::Unanswered(abstention.to_string()),
+        }
+    }
+
+    /// The LLM part of a group: one shared prompt (or the fewest that fit the
+    /// budget, see [`GroupPrompt::plan`]), batched calls, then guard
+    /// and execution; SQL the guard rejects or the database errors on goes
+    /// back with the error for repair, batched, up to `max_repair_attempts`
+    /// rounds. A question whose answer was missing from a reply is asked
+    /// again in the next round.
+    async fn answer_with_llm(
+        &self,
+        works: Vec<Work<'_>>,
+        context: &GroupContext,
+        run: &JobRun<'_>,
+    ) -> Vec<(usize, QuestionRecord)> {
+        if works.is_empty() {
+            return Vec::new();
+        }
+        let llm = match self.llm() {
+            Ok(llm) => llm,
+            Err(e) => {
+                let message = format!("synthesis: {e}");
+                return works
+                    .iter()
+                    .map(|w| (w.index, self.finish(w, run, None, Outcome::Failed(message.clone()))))
+                    .collect();
+            }
+        };
+        let schema = context.schema.as_ref().expect("groups with unpinned questions have a schema");
+        let synthesizer = context.synthesizer.as_ref().expect("groups with unpinned questions have a synthesizer");
+        let source = self.settings.source(&context.source).expect("validated jobs name configured sources");
+        let questions: Vec<&str> = works.iter().map(|w| w.question.question.as_str()).collect();
+        let budget = self.settings.synth.prompt_budget_tokens;
+        // One shared prompt for the group, unless its tables do not fit the budget together.
+        let parts = GroupPrompt::plan(schema, synthesizer, &source.examples, &questions, budget);
+        let mut part_of = vec![0; works.len()];
+        for (n, part) in parts.iter().enumerate() {
+            info!(source = %context.source, questions = part.questions.len(), tables = part.prompt.tables.len(),
+                  of_tables = schema.tables.len(), prompt_tokens = part.prompt.tokens, "LLM prompt built");
+            for &q in &part.questions {
+                part_of[q] = n;
+            }
+        }
+
+        let max_repairs = self.settings.synth.max_repair_attempts;
+        let mut done = Vec::new();
+        let mut pending: Vec<(Work<'_>, Option<FailedAttempt>, usize)> =
+            works.into_iter().zip(part_of).map(|(w, part)| (w, None, part)).collect();
+        for round in 0..=max_repairs {
+            if pending.is_empty() {
+                break;
+            }
+            let again = round < max_repairs;
+            let mut requests: Vec<Vec<LlmRequest>> = vec![Vec::new(); parts.len()];
+            for (work, previous, part) in &pending {
+                requests[*part].push(LlmRequest {
+                    id: work.question.id.clone(),
+                    question: work.question.question.clone(),
+                    previous: previous.clone(),
+                });
+            }
+            let asked = parts.iter().zip(&requests).filter(|(_, requests)| !requests.is_empty());
+            let mut answers: HashMap<String, LlmAnswer> =
+                join_all(asked.map(|(part, requests)| self.llm_sql(&llm, &part.prompt, requests, &run.usage)))
+                    .await
+                    .into_iter()
+                    .flatten()
+                    .collect();
+            let mut next = Vec::new();
+            let mut to_run = Vec::new();
+            for (work, previous, part) in pending {
+                let answer = answers.remove(&work.question.id).unwrap_or_else(|| {
+                    Err(LlmFailure { message: "no answer came back for this question".into(), retryable: true })
+                });
+                match answer {
+                    Ok(sql) => {
+                        let answer = SqlAnswer { sql, synthesizer: SynthesizerKind::Llm, confidence: 1.0 };
+                        to_run.push((work, answer, part))
+                    }
+                    Err(failure) if failure.retryable && again => {
+                        work.span.in_scope(|| warn!(error = %failure.message, "no usable LLM answer; asking again"));
+                        next.push((work, previous, part));
+                    }
+                    Err(failure) => {
+                        let record =
+                            self.finish(&work, run, None, Outcome::Failed(format!("synthesis: {}", failure.message)));
+                        done.push((work.index, record));
+                    }
+                }
+            }
+            let ran = join_all(to_run.into_iter().map(|(work, answer, part)| async move {
+                let outcome = self.run_answer(&work, &answer, context, run).await;
+                if outcome.is_ok() {
+                    self.remember(work.question, context, &answer).await;
+                }
+                (work, answer, part, outcome)
+            }))
+            .await;
+            for (work, answer, part, outcome) in ran {
+                match outcome {
+                    Err(rejection) if rejection.repairable && again => {
+                        work.span.in_scope(
+                            || info!(error = %rejection.message, "LLM SQL failed; sending it back for repair"),
+                        );
+                        next.push((work, Some(FailedAttempt { sql: answer.sql, error: rejection.message }), part));
+                    }
+                    outcome => {
+                        let record = self.finish(&work, run, Some(&answer), outcome.into());
+                        done.push((work.index, record));
+                    }
+                }
+            }
+            pending = next;
+        }
+        done
+    }
+
+    /// SQL from the LLM for these questions of one group (one shared prompt),
+    /// by question id. Requests with `previous` set are repairs. Every LLM
+    /// answer of the pipeline comes through here; the answer cache is looked
+    /// up before (see [`Pipeline::cached_answer`]) and filled after a
+    /// successful execution ([`Pipeline::remember`]).
+    async fn llm_sql(
+        &self,
+        llm: &LlmSynthesizer,
+        prompt: &GroupPrompt,
+        requests: &[LlmRequest],
+        usage: &JobUsage,
+    ) -> HashMap<String, LlmAnswer> {
+        let started = Instant::now();
+        let span = info_span!("llm", source = %prompt.source, questions = requests.len());
+        let answers = llm.answer(prompt, requests, usage).instrument(span).await;
+        observe_stage("synthesis", started);
+        answers
+    }
+
+    /// The process's LLM synthesizer, created on first use.
+    fn llm(&self) -> Result<Arc<LlmSynthesizer>, String> {
+        self.llm
+            .get_or_init(|| LlmSynthesizer::new(&self.settings.synth).map(Arc::new).map_err(|e| redact(&e.to_string())))
+            .clone()
+    }
+
+    /// Guards and runs one answer, writing its Parquet file; transient
+    /// database errors are retried here.
+    async fn run_answer(
+        &self,
+        work: &Work<'_>,
+        answer: &SqlAnswer,
+        context: &GroupContext,
+        run: &JobRun<'_>,
+    ) -> Result<Written, Rejection> {
+        let started = Instant::now();
+        let guarded = context.guard.check(&answer.sql);
+        observe_stage("guard", started);
+        let guarded = guarded.map_err(|e| Rejection { message: format!("guard: {}", e.reason), repairable: true })?;
+
+        let _writer = run.writers.acquire().await.expect("the job's semaphore is never closed");
+        let question = work.question;
+        let file_name = format!("{}.parquet", question.id);
         let max_retries = self.settings.exec.max_retries;
         let mut attempt = 0;
         loop {
-            let (batches, writer) = spawn_parquet_writer(path.clone());
+            let started = Instant::now();
+            let (batches, writer) = spawn_parquet_writer(run.output.answer(&file_name));
             // The query streams in its own task: polling it inside the question's
             // span would enter and exit the span for every row.
             let executor = self.executor.clone();
@@ -258,9 +538,10 @@ impl Pipeline {
             let result = tokio::spawn(async move { executor.run(&source, &sql, &batches).await })
                 .await
                 .unwrap_or_else(|panic| Err(ExecError::Internal(format!("the query task stopped: {panic}"))));
+            observe_stage("execution", started);
             match result {
                 Ok(summary) => {
-                    let elapsed_ms = started.elapsed().as_millis() as u64;
+                    let elapsed_ms = work.started.elapsed().as_millis() as u64;
                     let metadata = vec![
                         (footer_keys::QUESTION.to_string(), question.question.clone()),
                         (footer_keys::SOURCE.to_string(), question.source.clone()),
@@ -269,30 +550,92 @@ impl Pipeline {
                         (footer_keys::TRUNCATED.to_string(), summary.truncated.to_string()),
                         (footer_keys::ELAPSED_MS.to_string(), elapsed_ms.to_string()),
                     ];
-                    return match writer.commit(metadata).await {
-                        Ok(written) => {
-                            record.rows = written.rows;
-                            record.truncated = summary.truncated;
-                            record.columns = column_records(&summary.schema);
-                            record.file = Some(file_name);
-                            finish(record, Status::Ok, None)
-                        }
-                        Err(e) => finish(record, Status::Failed, Some(format!("write: {e}"))),
+                    let started = Instant::now();
+                    let written = writer.commit(metadata).await;
+                    observe_stage("write", started);
+                    return match written {
+                        Ok(written) => Ok(Written {
+                            rows: written.rows,
+                            truncated: summary.truncated,
+                            columns: column_records(&summary.schema),
+                            file: file_name,
+                        }),
+                        Err(e) => Err(Rejection { message: format!("write: {e}"), repairable: false }),
                     };
                 }
                 Err(e) => {
                     writer.abort().await;
                     if e.is_transient() && attempt < max_retries {
                         let delay = retry_delay(attempt);
-                        warn!(attempt, delay_ms = delay.as_millis() as u64, error = %e.public_message(), "transient error; retrying");
+                        work.span.in_scope(|| {
+                            warn!(attempt, delay_ms = delay.as_millis() as u64, error = %e.public_message(),
+                                  "transient error; retrying")
+                        });
                         tokio::time::sleep(delay).await;
                         attempt += 1;
                         continue;
                     }
-                    return finish(record, Status::Failed, Some(execution_error(&e)));
+                    return Err(Rejection { message: execution_error(&e), repairable: repairable(&e) });
                 }
             }
         }
+    }
+
+    /// The question's record, logged, counted and reported to the progress bar.
+    fn finish(
+        &self,
+        work: &Work<'_>,
+        run: &JobRun<'_>,
+        answer: Option<&SqlAnswer>,
+        outcome: Outcome,
+    ) -> QuestionRecord {
+        let question = work.question;
+        let mut record = QuestionRecord {
+            id: question.id.clone(),
+            source: question.source.clone(),
+            question: question.question.clone(),
+            status: Status::Failed,
+            sql: answer.map(|a| a.sql.clone()),
+            synthesizer: answer.map(|a| a.synthesizer.name().to_string()),
+            rows: 0,
+            truncated: false,
+            columns: Vec::new(),
+            file: None,
+            elapsed_ms: work.started.elapsed().as_millis() as u64,
+            error: None,
+        };
+        match outcome {
+            Outcome::Answered(written) => {
+                record.status = Status::Ok;
+                record.rows = written.rows;
+                record.truncated = written.truncated;
+                record.columns = written.columns;
+                record.file = Some(written.file);
+            }
+            Outcome::Failed(error) => record.error = Some(redact(&error)),
+            Outcome::Unanswered(reason) => {
+                record.status = Status::Unanswered;
+                record.error = Some(redact(&reason));
+            }
+        }
+        let synthesizer = record.synthesizer.clone().unwrap_or_else(|| "none".into());
+        metrics::counter!(QUESTIONS_TOTAL, "status" => record.status.name(), "synthesizer" => synthesizer).increment(1);
+        work.span.in_scope(|| {
+            info!(status = record.status.name(), rows = record.rows, elapsed_ms = record.elapsed_ms, "question done")
+        });
+        run.progress.inc(1);
+        record
+    }
+
+    /// The open output root for `location`, shared by every job writing there.
+    fn output(&self, location: &OutputLocation) -> Result<Arc<OutputRoot>, JobFailure> {
+        let mut by_location = self.outputs.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(root) = by_location.get(location) {
+            return Ok(root.clone());
+        }
+        let root = OutputRoot::open(location)
+            .map_err(|message| JobFailure::Output { location: location.to_string(), message })?;
+        Ok(by_location.entry(location.clone()).or_insert(Arc::new(root)).clone())
     }
 
     /// How long a temporary answer file must sit untouched before a run may
@@ -310,6 +653,20 @@ fn execution_error(e: &ExecError) -> String {
     format!("execution: {}", e.public_message())
 }
 
+/// Errors that different SQL may avoid: the database rejected or could not
+/// finish the query, or a result column has no Arrow mapping. Connection,
+/// sink and internal faults are not the SQL's doing.
+fn repairable(e: &ExecError) -> bool {
+    matches!(
+        e,
+        ExecError::Timeout { .. } | ExecError::Stream(StreamError::Database(_) | StreamError::Unsupported { .. })
+    )
+}
+
+fn observe_stage(stage: &'static str, started: Instant) {
+    metrics::histogram!(STAGE_DURATION_SECONDS, "stage" => stage).record(started.elapsed().as_secs_f64());
+}
+
 /// Column names and Arrow types as the manifest records them.
 pub fn column_records(schema: &arrow_schema::Schema) -> Vec<ColumnRecord> {
     schema
@@ -319,11 +676,28 @@ pub fn column_records(schema: &arrow_schema::Schema) -> Vec<ColumnRecord> {
         .collect()
 }
 
-/// Rebuilds the record of a question whose answer file a previous run finished.
-fn resumed_record(question: &Question, path: &Path, file_name: &str) -> Option<QuestionRecord> {
-    let footer = read_footer(path).ok()?;
+/// The record of a question whose answer file a previous run finished, if
+/// that file is readable; an unreadable one is removed so the question runs again.
+async fn resumed(question: &Question, output: &JobOutput) -> Option<QuestionRecord> {
+    let file_name = format!("{}.parquet", question.id);
+    match output.existing_answer(&file_name).await {
+        Ok(None) => None,
+        Ok(Some(footer)) => {
+            info!(status = "ok", "answer file exists; not run again");
+            Some(resumed_record(question, &footer, &file_name))
+        }
+        Err(e) => {
+            warn!(error = %e, "answer file is unreadable; answering again");
+            output.remove_answer(&file_name).await;
+            None
+        }
+    }
+}
+
+/// Rebuilds the record of a finished answer from its file's footer.
+fn resumed_record(question: &Question, footer: &FileFooter, file_name: &str) -> QuestionRecord {
     let meta = |key: &str| footer.metadata.get(key).cloned();
-    Some(QuestionRecord {
+    QuestionRecord {
         id: question.id.clone(),
         source: question.source.clone(),
         question: question.question.clone(),
@@ -336,5 +710,5 @@ fn resumed_record(question: &Question, path: &Path, file_name: &str) -> Option<Q
         file: Some(file_name.to_string()),
         elapsed_ms: meta(footer_keys::ELAPSED_MS).and_then(|v| v.parse().ok()).unwrap_or(0),
         error: None,
-    })
+    }
 }

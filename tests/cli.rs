@@ -184,9 +184,13 @@ fn an_interrupted_job_resumes_without_rerunning_finished_questions() {
     assert!(after.iter().all(|(n, _)| !n.starts_with('.')), "temp file left: {after:?}");
     let resumed = manifest(dir.path(), "example");
     for (a, b) in complete["questions"].as_array().unwrap().iter().zip(resumed["questions"].as_array().unwrap()) {
-        for key in ["id", "status", "sql", "synthesizer", "rows", "truncated", "columns", "file"] {
+        for key in ["id", "status", "sql", "rows", "truncated", "columns", "file"] {
             assert_eq!(a[key], b[key], "{key} of {}", a["id"]);
         }
+        // The one question answered again gets its synthesized SQL from the answer cache.
+        let synthesizer = if a["id"] == missing.as_str() && a["synthesizer"] == "offline" { "cache" } else { "" };
+        let expected = if synthesizer.is_empty() { &a["synthesizer"] } else { &Value::from(synthesizer) };
+        assert_eq!(&b["synthesizer"], expected, "synthesizer of {}", a["id"]);
     }
 }
 

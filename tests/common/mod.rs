@@ -5,6 +5,8 @@
 
 pub mod chinook;
 pub mod clinic;
+pub mod fake_llm;
+pub mod worker_process;
 
 use std::time::Duration;
 
