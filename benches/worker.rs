@@ -2,10 +2,11 @@
 //! second for 1-question jobs and for 100-question jobs (pinned SQL on the
 //! bundled SQLite demo), with one worker process and with two.
 //!
-//! Each scenario pre-loads N jobs on its own queue, starts the workers and
-//! times the stream of result messages from the first to the last, so process
-//! start-up is not counted. Every job writes its Parquet files and manifest
-//! with fsync, publishes its result with confirms, then acks.
+//! Each scenario pre-loads N jobs on its own queue, starts the workers, and
+//! times from the moment all of them are ready (`/readyz`) to the last result
+//! message, so process start-up is not counted. Every job writes its Parquet
+//! files and manifest durably (group commit), publishes its result with
+//! confirms, then acks. Work directories are removed only when the bench ends.
 //!
 //! ```text
 //! cargo bench --bench worker                 # all scenarios
@@ -54,9 +55,10 @@ fn job(id: usize, questions: usize) -> Vec<u8> {
     serde_json::to_vec(&serde_json::json!({"job_id": format!("job-{id}"), "questions": questions})).unwrap()
 }
 
-fn start_worker(dir: &Path, index: usize) -> Child {
+/// A worker process and the address of its health listener.
+fn start_worker(dir: &Path, index: usize) -> (Child, String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    Command::new(env!("CARGO_BIN_EXE_sqlsynth"))
+    let child = Command::new(env!("CARGO_BIN_EXE_sqlsynth"))
         .current_dir(dir)
         .arg("worker")
         .env_remove("SQLSYNTH_CONFIG")
@@ -65,10 +67,33 @@ fn start_worker(dir: &Path, index: usize) -> Child {
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(dir.join(format!("worker-{index}.log"))).unwrap())
         .spawn()
-        .expect("the worker starts")
+        .expect("the worker starts");
+    (child, format!("127.0.0.1:{port}"))
 }
 
-async fn run(connection: &Connection, scenario: &Scenario, prefetch: usize) -> f64 {
+/// Waits until the worker's `/readyz` answers 200 (connected and consuming).
+async fn wait_ready(listen: &str) {
+    use std::io::{Read, Write};
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let ready = std::net::TcpStream::connect(listen).ok().and_then(|mut stream| {
+            write!(stream, "GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n").ok()?;
+            let mut response = String::new();
+            stream.read_to_string(&mut response).ok()?;
+            Some(response.starts_with("HTTP/1.1 200"))
+        });
+        if ready == Some(true) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "a worker did not become ready");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// Jobs per second, and the work directory (kept until the end of the whole
+/// bench: deleting thousands of files right before the next scenario slows
+/// its inode allocation on ext4, see benches/README.md).
+async fn run(connection: &Connection, scenario: &Scenario, prefetch: usize) -> (f64, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let name = format!("bench.{}.{}", std::process::id(), fastrand::u32(..));
     let config = format!(
@@ -120,19 +145,25 @@ async fn run(connection: &Connection, scenario: &Scenario, prefetch: usize) -> f
     let options = BasicConsumeOptions { no_ack: true, ..BasicConsumeOptions::default() };
     let mut consumer =
         channel.basic_consume(results.as_str().into(), "bench".into(), options, FieldTable::default()).await.unwrap();
-    let mut workers: Vec<Child> = (0..scenario.workers).map(|i| start_worker(dir.path(), i)).collect();
-    let mut first = None;
+    let started: Vec<(Child, String)> = (0..scenario.workers).map(|i| start_worker(dir.path(), i)).collect();
+    // The clock starts once every worker consumes: the first job's latency
+    // counts, process start-up does not. (Workers start consuming a moment
+    // apart; the first ready one is already working while the clock waits.)
+    for (_, listen) in &started {
+        wait_ready(listen).await;
+    }
+    let clock = Instant::now();
+    let mut workers: Vec<Child> = started.into_iter().map(|(child, _)| child).collect();
     let mut received = 0;
     while received < scenario.jobs {
         match tokio::time::timeout(Duration::from_secs(300), consumer.next()).await {
             Ok(Some(Ok(_))) => {
                 received += 1;
-                first.get_or_insert_with(Instant::now);
             }
             other => panic!("results stopped after {received}: {other:?}"),
         }
     }
-    let elapsed = first.unwrap().elapsed().as_secs_f64();
+    let elapsed = clock.elapsed().as_secs_f64();
     for worker in &mut workers {
         unsafe { libc::kill(worker.id() as i32, libc::SIGTERM) };
         let _ = worker.wait();
@@ -142,7 +173,7 @@ async fn run(connection: &Connection, scenario: &Scenario, prefetch: usize) -> f
     }
     let _ = channel.exchange_delete(topology.results_exchange.as_str().into(), Default::default()).await;
     let _ = channel.close(200, "done".into()).await;
-    (scenario.jobs - 1) as f64 / elapsed
+    (scenario.jobs as f64 / elapsed, dir)
 }
 
 #[tokio::main]
@@ -165,8 +196,10 @@ async fn main() {
     ];
     println!("prefetch {prefetch}, pinned SQL on the SQLite demo, fsync on, results confirmed");
     let only = std::env::var("SQLSYNTH_BENCH_ONLY").unwrap_or_default();
+    let mut kept = Vec::new();
     for scenario in scenarios.iter().filter(|s| s.name.contains(only.as_str())) {
-        let rate = run(&connection, scenario, prefetch).await;
+        let (rate, dir) = run(&connection, scenario, prefetch).await;
+        kept.push(dir);
         println!(
             "{:<30} {:>6} jobs  {:>9.1} jobs/s  {:>10.1} questions/s",
             scenario.name,
