@@ -399,15 +399,18 @@ impl Pipeline {
         let source = self.settings.source(&context.source).expect("validated jobs name configured sources");
         let questions: Vec<&str> = works.iter().map(|w| w.question.question.as_str()).collect();
         let budget = self.settings.synth.prompt_budget_tokens;
-        // One shared prompt for the group, unless its tables do not fit the budget together.
+        // One shared prompt for the group, unless its tables do not fit the budget
+        // together; a context another job in flight already sends is reused.
         let parts = GroupPrompt::plan(schema, synthesizer, &source.examples, &questions, budget);
         let mut part_of = vec![0; works.len()];
-        for (n, part) in parts.iter().enumerate() {
+        let mut prompts = Vec::with_capacity(parts.len());
+        for (n, part) in parts.into_iter().enumerate() {
             info!(source = %context.source, questions = part.questions.len(), tables = part.prompt.tables.len(),
                   of_tables = schema.tables.len(), prompt_tokens = part.prompt.tokens, "LLM prompt built");
             for &q in &part.questions {
                 part_of[q] = n;
             }
+            prompts.push(llm.share_context(&schema.fingerprint, part.prompt));
         }
 
         let max_repairs = self.settings.synth.max_repair_attempts;
@@ -419,7 +422,7 @@ impl Pipeline {
                 break;
             }
             let again = round < max_repairs;
-            let mut requests: Vec<Vec<LlmRequest>> = vec![Vec::new(); parts.len()];
+            let mut requests: Vec<Vec<LlmRequest>> = vec![Vec::new(); prompts.len()];
             for (work, previous, part) in &pending {
                 requests[*part].push(LlmRequest {
                     id: work.question.id.clone(),
@@ -427,9 +430,9 @@ impl Pipeline {
                     previous: previous.clone(),
                 });
             }
-            let asked = parts.iter().zip(&requests).filter(|(_, requests)| !requests.is_empty());
+            let asked = prompts.iter().zip(&requests).filter(|(_, requests)| !requests.is_empty());
             let mut answers: HashMap<String, LlmAnswer> =
-                join_all(asked.map(|(part, requests)| self.llm_sql(&llm, &part.prompt, requests, &run.usage)))
+                join_all(asked.map(|(prompt, requests)| self.llm_sql(&llm, prompt, requests, &run.usage)))
                     .await
                     .into_iter()
                     .flatten()

@@ -196,6 +196,59 @@ async fn calls_of_a_group_share_a_byte_identical_prefix_and_report_cached_tokens
     assert!(manifest.stats.cached_tokens > 0, "the fake reports the repeated prefix as cached");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_jobs_whose_tables_one_context_covers_send_that_same_context() {
+    let wide = vec![
+        case(
+            "a1",
+            "How many albums does each artist have?",
+            "SELECT ArtistId, COUNT(*) AS albums FROM Album GROUP BY ArtistId",
+        ),
+        case(
+            "a2",
+            "How many tracks are on each album?",
+            "SELECT AlbumId, COUNT(*) AS tracks FROM Track GROUP BY AlbumId",
+        ),
+    ];
+    let narrow = vec![case("b1", "How many albums are there?", "SELECT COUNT(*) AS albums FROM Album")];
+    let narrow_alone = vec![case("c1", "How many albums exist?", "SELECT COUNT(*) AS n FROM Album")];
+    let all: Vec<Case> =
+        wide.iter().chain(&narrow).chain(&narrow_alone).map(|c| case(&c.id, &c.question, &c.sql)).collect();
+    let answer = answer_from(&all);
+    // Slow replies keep the first job's context in use while the second plans.
+    let fake =
+        FakeLlm::start(move |request: &Recorded| Reply::Delayed(Duration::from_millis(400), Box::new(answer(request))))
+            .await;
+    let dir = tempfile::tempdir().unwrap();
+    let pipeline = Pipeline::new(Arc::new(settings(dir.path(), &fake.base_url, "fast_path = false")));
+    let out = dir.path().join("out");
+    let (wide_job, narrow_job) = (job("wide", &wide), job("narrow", &narrow));
+    let wide_run = run(&pipeline, &wide_job, &out);
+    let narrow_run = async {
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        run(&pipeline, &narrow_job, &out).await
+    };
+    let (wide_manifest, narrow_manifest) = tokio::join!(wide_run, narrow_run);
+    assert_eq!((wide_manifest.stats.ok, narrow_manifest.stats.ok), (2, 1));
+
+    let requests = fake.requests();
+    assert_eq!(requests.len(), 2, "one call per job: ids are only unique within a job");
+    let context_of = |id: &str| {
+        let request = requests.iter().find(|r| r.questions().iter().any(|q| q.id == id)).expect("asked");
+        (request.message(0), request.message(1))
+    };
+    assert_eq!(context_of("b1"), context_of("a1"), "the narrow job sent the wide job's context, byte for byte");
+    assert!(context_of("a1").1.contains("TABLE \"Track\""), "the shared context shows the wide job's tables");
+
+    // Alone, a job on the same table gets its own, smaller context.
+    let alone = run(&pipeline, &job("narrow-alone", &narrow_alone), &out).await;
+    assert_eq!(alone.stats.llm_calls, 1);
+    let requests = fake.requests();
+    let own = requests.iter().find(|r| r.questions().iter().any(|q| q.id == "c1")).expect("asked");
+    let own = own.message(1);
+    assert!(own.contains("TABLE \"Album\"") && !own.contains("TABLE \"Track\""), "pruned to its own tables:\n{own}");
+}
+
 #[tokio::test]
 async fn failed_sql_goes_back_with_its_error_and_is_repaired_in_one_batch() {
     let cases = vec![

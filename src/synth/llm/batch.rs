@@ -6,8 +6,8 @@
 //! the whole process. Replies are parsed answer by answer.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 
 use futures_util::future::join_all;
 use serde_json::Value;
@@ -91,14 +91,20 @@ impl Drop for Flight<'_> {
 }
 
 /// The LLM synthesizer of a process: one client, one bound on calls in
-/// flight and one single-flight table, shared by every job.
+/// flight, one single-flight table and the shared contexts of the jobs in
+/// flight, shared by every job.
 pub struct LlmSynthesizer {
     client: LlmClient,
     calls: Semaphore,
     max_per_call: usize,
     flights: FlightTable,
     serial: AtomicU64,
+    contexts: LiveContexts,
 }
+
+/// Contexts in use by jobs in flight, per (source, schema fingerprint); held
+/// weakly, so a context lives exactly as long as some job uses it.
+type LiveContexts = Mutex<HashMap<(String, String), Vec<Weak<GroupPrompt>>>>;
 
 impl LlmSynthesizer {
     pub fn new(settings: &SynthSettings) -> Result<LlmSynthesizer, LlmError> {
@@ -108,7 +114,33 @@ impl LlmSynthesizer {
             max_per_call: settings.max_questions_per_call as usize,
             flights: Mutex::new(HashMap::new()),
             serial: AtomicU64::new(0),
+            contexts: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// The context a group's calls send: a context already in use by another
+    /// job in flight on the same schema when it shows every table `prompt`
+    /// needs (so concurrent jobs send one byte-identical prefix and share the
+    /// provider's prompt cache), else `prompt` itself, now shared in turn.
+    /// The caller keeps the returned context for as long as it makes calls.
+    pub fn share_context(&self, fingerprint: &str, prompt: GroupPrompt) -> Arc<GroupPrompt> {
+        let mut contexts = self.contexts.lock().unwrap_or_else(|e| e.into_inner());
+        contexts.retain(|_, live| {
+            live.retain(|context| context.strong_count() > 0);
+            !live.is_empty()
+        });
+        let live = contexts.entry((prompt.source.clone(), fingerprint.to_string())).or_default();
+        let covering = live.iter().filter_map(Weak::upgrade).find(|context| {
+            context.system == prompt.system && prompt.tables.iter().all(|table| context.tables.contains(table))
+        });
+        if let Some(context) = covering {
+            info!(source = %prompt.source, tables = prompt.tables.len(), shared_tables = context.tables.len(),
+                  "sharing the context of a job in flight");
+            return context;
+        }
+        let prompt = Arc::new(prompt);
+        live.push(Arc::downgrade(&prompt));
+        prompt
     }
 
     /// SQL for each request (by id), asked with `prompt`'s shared prefix.

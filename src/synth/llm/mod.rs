@@ -11,7 +11,9 @@
 //!
 //! * [`prompt`] builds the group's shared prefix once; every call of the
 //!   group (repairs included) sends it byte for byte, so providers' prompt
-//!   caches apply, and only the questions vary.
+//!   caches apply, and only the questions vary. Jobs in flight together on one
+//!   schema share one prefix too ([`LlmSynthesizer::share_context`]): a group
+//!   whose tables a live context already shows sends that context.
 //! * `batch` ([`LlmSynthesizer`]) answers a list of [`LlmRequest`]s: identical
 //!   (source, normalized question, previous SQL) in flight at once, in one
 //!   job or across jobs, are asked once; the rest go in chunks, several calls
