@@ -14,7 +14,6 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use sqlsynth::config::{LogFormat, Settings};
-use sqlsynth::guard::ReadOnlyGuard;
 use sqlsynth::job::Job;
 use sqlsynth::pipeline::{JobOutcome, Pipeline};
 use sqlsynth::plan::schema::DatabaseSchema;
@@ -240,41 +239,42 @@ async fn ask(mut settings: Settings, question: &str, source: &str, rows: u64) ->
     if settings.source(source).is_none() {
         bail!(BadInput(format!("source '{source}' is not configured")));
     }
+    // The same path as a job (cache, offline, LLM with repair, guard, limits),
+    // as a one-question job written to a scratch directory with the preview's row cap.
     settings.exec.max_rows = rows.max(1);
+    let scratch = tempfile::tempdir().context("cannot create a scratch directory")?;
+    let job = Job {
+        job_id: "ask".into(),
+        questions: vec![sqlsynth::job::Question {
+            id: "answer".into(),
+            source: source.to_string(),
+            question: question.to_string(),
+            sql: None,
+        }],
+    };
     let pipeline = Pipeline::new(Arc::new(settings));
-    let schema = pipeline.schema(source).await.map_err(|e| BadInput(e.to_string()))?;
-    let settings = pipeline.settings();
-    let glossary = &settings.source(source).expect("checked above").glossary;
-    let synthesizer = OfflineSynthesizer::new(&schema, glossary, settings.synth.min_confidence);
-    let answer = match synthesizer.synthesize(question) {
-        Ok(answer) => answer,
-        Err(abstention) => {
-            println!("unanswered: {abstention}");
-            return Ok(ExitCode::from(1));
-        }
-    };
-    println!("-- synthesizer: {} (confidence {:.2})\n{}\n", answer.synthesizer.name(), answer.confidence, answer.sql);
-    let guarded = match ReadOnlyGuard::new(schema.dialect).with_row_cap(rows.max(1) + 1).check(&answer.sql) {
-        Ok(guarded) => guarded,
-        Err(e) => {
-            println!("{e}");
-            return Ok(ExitCode::from(1));
-        }
-    };
-    let (result, batches) = pipeline.executor().run_collect(source, &guarded).await;
+    let outcome = pipeline.run_job(&job, scratch.path(), &ProgressBar::hidden()).await;
     pipeline.close().await;
-    match result {
-        Ok(summary) => {
-            println!("{}", arrow_cast::pretty::pretty_format_batches(&batches).context("cannot format the preview")?);
-            let more = if summary.truncated { format!(" (first {rows}; more rows exist)") } else { String::new() };
-            println!("{} rows{more}", summary.rows);
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(e) => {
-            println!("execution failed: {}", e.public_message());
-            Ok(ExitCode::from(1))
-        }
+    let outcome = outcome.map_err(|e| BadInput(e.to_string()))?;
+    let record = &outcome.manifest.questions[0];
+    if let Some(sql) = &record.sql {
+        println!("-- synthesizer: {}\n{sql}\n", record.synthesizer.as_deref().unwrap_or("-"));
     }
+    if record.status != Status::Ok {
+        println!("{}: {}", record.status.name(), record.error.as_deref().unwrap_or(""));
+        return Ok(ExitCode::from(1));
+    }
+    let file = scratch.path().join("ask").join(record.file.as_deref().expect("an ok answer has a file"));
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+        std::fs::File::open(&file).context("cannot open the answer")?,
+    )
+    .and_then(|builder| builder.build())
+    .context("cannot read the answer")?;
+    let batches = reader.collect::<Result<Vec<_>, _>>().context("cannot read the answer")?;
+    println!("{}", arrow_cast::pretty::pretty_format_batches(&batches).context("cannot format the preview")?);
+    let more = if record.truncated { format!(" (first {rows}; more rows exist)") } else { String::new() };
+    println!("{} rows{more}", record.rows);
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `sqlsynth eval`: exit 0 when the run completed (the report holds the numbers), 2 for bad input.

@@ -195,6 +195,35 @@ fn an_interrupted_job_resumes_without_rerunning_finished_questions() {
 }
 
 #[test]
+fn ask_prints_the_sql_and_a_capped_preview_and_exits_1_when_unanswered() {
+    let dir = workdir(&[("chinook", sqlite_url())], "");
+    let question = "How many customers are there in each country?";
+    let asked = sqlsynth(dir.path(), &["ask", question, "--source", "chinook", "--rows", "3"], &[]);
+    assert_eq!(asked.status.code(), Some(0), "{}", text(&asked));
+    let stdout = String::from_utf8_lossy(&asked.stdout);
+    assert!(stdout.starts_with("-- synthesizer: offline\nSELECT "), "{stdout}");
+    assert!(stdout.contains("| USA "), "the preview shows the largest group first: {stdout}");
+    assert!(stdout.contains("3 rows (first 3; more rows exist)"), "{stdout}");
+    let rows = stdout.lines().filter(|l| l.starts_with("| ") && !l.contains("Country")).count();
+    assert_eq!(rows, 3, "the preview holds --rows rows: {stdout}");
+
+    // The second time the same question comes from the answer cache.
+    let again = sqlsynth(dir.path(), &["ask", question, "--source", "chinook", "--rows", "3"], &[]);
+    assert!(String::from_utf8_lossy(&again.stdout).starts_with("-- synthesizer: cache\n"), "{}", text(&again));
+
+    let unanswered = sqlsynth(dir.path(), &["ask", "What is the meaning of life?", "--source", "chinook"], &[]);
+    assert_eq!(unanswered.status.code(), Some(1), "{}", text(&unanswered));
+    assert!(
+        String::from_utf8_lossy(&unanswered.stdout).starts_with("unanswered: synthesis: "),
+        "{}",
+        text(&unanswered)
+    );
+    let unknown = sqlsynth(dir.path(), &["ask", question, "--source", "nope"], &[]);
+    assert_eq!(unknown.status.code(), Some(2), "{}", text(&unknown));
+    assert!(!dir.path().join("out").exists(), "ask writes no output of its own");
+}
+
+#[test]
 fn bad_job_files_exit_2_and_write_nothing() {
     let dir = workdir(&[("chinook", sqlite_url())], "");
     let q = |id: &str| format!(r#"{{"id":"{id}","source":"chinook","question":"How many tracks are there?"}}"#);
