@@ -277,14 +277,19 @@ async fn measure(name: &str, url: &str, questions: &[(String, String)], latency:
         Reply::Delayed(latency, Box::new(reply))
     })
     .await;
-    let config = format!(
-        "[sources.{name}]\nurl = \"{url}\"\nmax_connections = 4\n\n[synth]\nprovider = \"openai\"\n\
-         base_url = \"{}\"\napi_key_env = \"{KEY_VAR}\"\nfast_path = false\n\n[cache]\ndir = \"{}\"\n",
-        fake.base_url,
-        work.join(format!("cache-{name}")).display()
-    );
-    let env = vec![(KEY_VAR.to_string(), "sk-bench".to_string())];
-    let settings = Arc::new(Settings::from_toml(&config, "bench.toml", None, &env).expect("valid config"));
+    // Each pipeline gets its own empty cache directory: answers cached by one
+    // run must not answer the next one's questions.
+    let settings_with_cache = |cache: &str| {
+        let config = format!(
+            "[sources.{name}]\nurl = \"{url}\"\nmax_connections = 4\n\n[synth]\nprovider = \"openai\"\n\
+             base_url = \"{}\"\napi_key_env = \"{KEY_VAR}\"\nfast_path = false\n\n[cache]\ndir = \"{}\"\n",
+            fake.base_url,
+            work.join(format!("cache-{name}-{cache}")).display()
+        );
+        let env = vec![(KEY_VAR.to_string(), "sk-bench".to_string())];
+        Arc::new(Settings::from_toml(&config, "bench.toml", None, &env).expect("valid config"))
+    };
+    let settings = settings_with_cache("cold");
     let job = |id: &str| Job {
         job_id: id.into(),
         questions: questions
@@ -294,14 +299,18 @@ async fn measure(name: &str, url: &str, questions: &[(String, String)], latency:
             .collect(),
     };
 
-    // Cold: a fresh pipeline (introspection included). Warm: the same
-    // pipeline again, schema known, a new job id (nothing reused).
-    let pipeline = Pipeline::new(settings.clone());
+    // Cold: a fresh pipeline (introspection included). Warm: another fresh
+    // pipeline whose schema is loaded before the clock starts, with an empty
+    // answer cache of its own, and a new job id (nothing reused).
+    let cold_pipeline = Pipeline::new(settings.clone());
     let started = Instant::now();
-    let cold = pipeline.run_job(&job("cold"), &work.join(format!("out-{name}")), &ProgressBar::hidden()).await;
+    let cold = cold_pipeline.run_job(&job("cold"), &work.join(format!("out-{name}")), &ProgressBar::hidden()).await;
     let cold_time = started.elapsed();
     cold.expect("the cold job runs");
+    cold_pipeline.close().await;
     let cold_requests = fake.requests().len();
+    let pipeline = Pipeline::new(settings_with_cache("warm"));
+    pipeline.schema(name).await.expect("the schema loads");
     let started = Instant::now();
     let outcome = pipeline
         .run_job(&job("warm"), &work.join(format!("out-{name}")), &ProgressBar::hidden())

@@ -1,6 +1,8 @@
 //! The disk level: one file per entry under `cache.dir`, written atomically
-//! (temporary name, fsync, rename; see [`crate::sink::atomic`]), so a crash or
-//! a second process never leaves a partial entry. It survives restarts and
+//! (temporary name, rename; see [`crate::sink::atomic::write_file`]), so a
+//! second process never reads a partial entry. Not fsynced: an entry a power
+//! loss empties fails its checksum and is ignored (see `entry`), like any
+//! other miss. It survives restarts and
 //! Redis outages. Paths are built by the caches from validated names (source
 //! names are job-style ids, everything else is hex), never from raw text.
 //! I/O errors are logged once (the cache then works without this level) and

@@ -3,7 +3,7 @@
 //! durable. A reader sees either no file or the whole file, never a partial
 //! one, and a crash leaves at most a temporary file that the next run ignores.
 
-use std::fs::{File, OpenOptions};
+use std::fs::OpenOptions;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -22,15 +22,13 @@ pub fn is_temp_name(name: &str) -> bool {
     name.starts_with('.') && name.contains(".tmp-")
 }
 
-/// Writes `bytes` to `final_path` atomically and durably, on its own: fsync
-/// of the file, rename, fsync of the directory. For a few small files (the
-/// cache); the job output goes through [`write_file_durably`].
+/// Writes `bytes` to `final_path` atomically but not durably: readers see the
+/// old file or the whole new one, but after a power loss the file may be
+/// missing or empty. Only for data whose readers verify it and can do
+/// without it (the disk cache's checksummed entries); job output goes through
+/// [`write_file_durably`].
 pub fn write_file(final_path: &Path, bytes: &[u8]) -> io::Result<()> {
-    with_temp(final_path, bytes, |temp, file| {
-        file.sync_all()?;
-        std::fs::rename(temp, final_path)?;
-        sync_dir(parent_of(final_path))
-    })
+    with_temp(final_path, bytes, |temp| std::fs::rename(temp, final_path))
 }
 
 /// Writes `bytes` to `final_path` atomically, and returns once the file, its
@@ -38,7 +36,7 @@ pub fn write_file(final_path: &Path, bytes: &[u8]) -> io::Result<()> {
 /// directory's own entry under the durability root (group commit, see
 /// [`Durability`]).
 pub async fn write_file_durably(final_path: &Path, bytes: &[u8], durability: &Durability) -> io::Result<()> {
-    let temp = with_temp(final_path, bytes, |temp, _| Ok(temp.to_path_buf()))?;
+    let temp = with_temp(final_path, bytes, |temp| Ok(temp.to_path_buf()))?;
     let dir = parent_of(final_path);
     let published = async {
         durability.sync(&[&temp, dir]).await?;
@@ -52,14 +50,13 @@ pub async fn write_file_durably(final_path: &Path, bytes: &[u8], durability: &Du
     published
 }
 
-/// Writes `bytes` to a new temporary file beside `final_path` and runs `then`
-/// on it; removes the temporary file if anything fails.
-fn with_temp<T>(final_path: &Path, bytes: &[u8], then: impl FnOnce(&Path, &File) -> io::Result<T>) -> io::Result<T> {
+/// Writes `bytes` to a new temporary file beside `final_path`, closes it and
+/// runs `then` on its path; removes the temporary file if anything fails.
+fn with_temp<T>(final_path: &Path, bytes: &[u8], then: impl FnOnce(&Path) -> io::Result<T>) -> io::Result<T> {
     let temp = temp_path_for(final_path);
     let result = (|| {
-        let mut file = OpenOptions::new().write(true).create_new(true).open(&temp)?;
-        file.write_all(bytes)?;
-        then(&temp, &file)
+        OpenOptions::new().write(true).create_new(true).open(&temp)?.write_all(bytes)?;
+        then(&temp)
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&temp);
@@ -69,11 +66,6 @@ fn with_temp<T>(final_path: &Path, bytes: &[u8], then: impl FnOnce(&Path, &File)
 
 fn parent_of(path: &Path) -> &Path {
     path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."))
-}
-
-/// Fsyncs a directory (its entries), so renames and creations in it survive a crash.
-fn sync_dir(dir: &Path) -> io::Result<()> {
-    File::open(dir)?.sync_all()
 }
 
 /// Removes temporary files left in `dir` by a run that crashed: those not
@@ -115,7 +107,7 @@ mod tests {
         let stale = temp_path_for(&dir.path().join("q1.parquet"));
         std::fs::write(&stale, b"partial").unwrap();
         let hour_ago = SystemTime::now() - Duration::from_secs(3600);
-        File::options().write(true).open(&stale).unwrap().set_modified(hour_ago).unwrap();
+        std::fs::File::options().write(true).open(&stale).unwrap().set_modified(hour_ago).unwrap();
         let live = temp_path_for(&dir.path().join("q3.parquet"));
         std::fs::write(&live, b"being written").unwrap();
         std::fs::write(dir.path().join("q2.parquet"), b"done").unwrap();
