@@ -50,16 +50,9 @@ fn manifest(dir: &Path, job_id: &str) -> Value {
     serde_json::from_slice(&std::fs::read(dir.join("out").join(job_id).join("manifest.json")).unwrap()).unwrap()
 }
 
-/// pyarrow's view of the given files (see tests/read_parquet.py).
-fn read_with_pyarrow(files: &[PathBuf]) -> Value {
-    let output =
-        Command::new("python3").arg(repo().join("tests/read_parquet.py")).args(files).output().expect("python3 runs");
-    assert!(output.status.success(), "pyarrow failed: {}", String::from_utf8_lossy(&output.stderr));
-    serde_json::from_slice(&output.stdout).unwrap()
-}
-
-/// Runs the example job in `dir` (config there) and returns question id -> pyarrow rows.
-fn run_example(dir: &Path, source_override: Option<&str>) -> Vec<(String, Value)> {
+/// Runs the example job in `dir` (config there) and returns question id ->
+/// pyarrow rows; `None` (skip) without pyarrow.
+fn run_example(dir: &Path, source_override: Option<&str>) -> Option<Vec<(String, Value)>> {
     let job_path = match source_override {
         None => example_job(),
         Some(source) => {
@@ -82,8 +75,8 @@ fn run_example(dir: &Path, source_override: Option<&str>) -> Vec<(String, Value)
     let job_dir = dir.join("out").join(&job_id);
     let files: Vec<PathBuf> =
         manifest["questions"].as_array().unwrap().iter().map(|q| job_dir.join(q["file"].as_str().unwrap())).collect();
-    let read = read_with_pyarrow(&files);
-    manifest["questions"]
+    let read = common::pyarrow::read(&files, &[])?;
+    let rows = manifest["questions"]
         .as_array()
         .unwrap()
         .iter()
@@ -96,7 +89,8 @@ fn run_example(dir: &Path, source_override: Option<&str>) -> Vec<(String, Value)
             assert_eq!(seen["metadata"]["sqlsynth.sql"], q["sql"]);
             (q["id"].as_str().unwrap().to_string(), seen["rows"].clone())
         })
-        .collect()
+        .collect();
+    Some(rows)
 }
 
 fn sqlite_url() -> String {
@@ -106,7 +100,7 @@ fn sqlite_url() -> String {
 #[test]
 fn example_job_answers_every_question_on_the_demo_database() {
     let dir = workdir(&[("chinook", sqlite_url())], "");
-    let answers = run_example(dir.path(), None);
+    let Some(answers) = run_example(dir.path(), None) else { return };
     let job: Value = serde_json::from_slice(&std::fs::read(example_job()).unwrap()).unwrap();
     let questions = job["questions"].as_array().unwrap();
     assert!(questions.len() >= 12);
@@ -160,7 +154,7 @@ fn modified_times(dir: &Path) -> Vec<(String, std::time::SystemTime)> {
 #[test]
 fn an_interrupted_job_resumes_without_rerunning_finished_questions() {
     let dir = workdir(&[("chinook", sqlite_url())], "");
-    let first = run_example(dir.path(), None);
+    let Some(first) = run_example(dir.path(), None) else { return };
     let job_dir = dir.path().join("out").join("example");
     let complete = manifest(dir.path(), "example");
     // Simulate a crash: no manifest, one answer never written, a partial temp file left behind.
@@ -174,7 +168,7 @@ fn an_interrupted_job_resumes_without_rerunning_finished_questions() {
     std::fs::File::options().write(true).open(&stale).unwrap().set_modified(long_ago).unwrap();
     let kept_before: Vec<_> = modified_times(&job_dir).into_iter().filter(|(n, _)| !n.starts_with('.')).collect();
 
-    let second = run_example(dir.path(), None);
+    let Some(second) = run_example(dir.path(), None) else { return };
     assert_eq!(first, second, "same answers after resuming");
     let after = modified_times(&job_dir);
     for (name, time) in &kept_before {
@@ -297,14 +291,16 @@ async fn the_same_job_gives_the_same_answers_on_sqlite_postgres_and_mariadb() {
     let Some(my) = common::chinook::chinook_mysql().await else { return };
     let dir = workdir(&[("chinook", sqlite_url()), ("chinook_pg", pg), ("chinook_my", my)], "");
     let path = dir.path().to_path_buf();
-    let (lite, postgres, maria) = tokio::task::spawn_blocking(move || {
-        let lite = run_example(&path, None);
-        let postgres = run_example(&path, Some("chinook_pg"));
-        let maria = run_example(&path, Some("chinook_my"));
-        (lite, postgres, maria)
+    let answers = tokio::task::spawn_blocking(move || {
+        Some((
+            run_example(&path, None)?,
+            run_example(&path, Some("chinook_pg"))?,
+            run_example(&path, Some("chinook_my"))?,
+        ))
     })
     .await
     .unwrap();
+    let Some((lite, postgres, maria)) = answers else { return };
     for ((a, b), c) in lite.iter().zip(&postgres).zip(&maria) {
         assert_eq!(a.1, b.1, "question {}: SQLite and PostgreSQL differ", a.0);
         assert_eq!(a.1, c.1, "question {}: SQLite and MariaDB differ", a.0);
@@ -403,7 +399,7 @@ async fn a_connection_killed_mid_query_is_retried_and_the_answer_completes() {
     let m = manifest(dir.path(), "retry");
     assert_eq!(m["questions"][0]["status"], "ok");
     assert_eq!(m["questions"][0]["rows"], 1);
-    let read = read_with_pyarrow(&[dir.path().join("out/retry/slow.parquet")]);
+    let Some(read) = common::pyarrow::read(&[dir.path().join("out/retry/slow.parquet")], &[]) else { return };
     let rows = &read[dir.path().join("out/retry/slow.parquet").to_str().unwrap()]["rows"];
     assert_eq!(rows[0][0], format!("{marker}.00"));
 }

@@ -11,15 +11,15 @@
 
 mod common;
 
-use common::worker_process::WorkerProcess;
+use common::worker_process::{WorkerProcess, publish_to_queue};
 
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use lapin::options::{BasicPublishOptions, QueueDeleteOptions};
-use lapin::{BasicProperties, Connection, ConnectionProperties};
+use lapin::options::QueueDeleteOptions;
+use lapin::{Connection, ConnectionProperties};
 use serde_json::Value;
 use sqlsynth::config::Settings;
 use sqlsynth::metrics::names;
@@ -96,25 +96,6 @@ impl WorkerProcess {
     }
 }
 
-async fn publish(connection: &Connection, queue: &str, body: &[u8]) {
-    let channel = connection.create_channel().await.unwrap();
-    channel.confirm_select(Default::default()).await.unwrap();
-    let confirm = channel
-        .basic_publish(
-            "".into(),
-            queue.into(),
-            BasicPublishOptions { mandatory: true, ..Default::default() },
-            body,
-            BasicProperties::default().with_delivery_mode(2),
-        )
-        .await
-        .unwrap()
-        .await
-        .unwrap();
-    assert_eq!(confirm, lapin::Confirmation::Ack(None));
-    let _ = channel.close(200, "ok".into()).await;
-}
-
 /// `promtool check metrics` on `text`: required under CI, skipped (with a message) elsewhere.
 fn promtool_check(text: &str) {
     let spawned = Command::new("promtool")
@@ -178,9 +159,9 @@ async fn a_worker_counts_every_outcome_on_metrics_in_a_promtool_valid_exposition
         {"id": "genres", "source": "chinook", "question": "How many genres?", "sql": "SELECT COUNT(*) AS n FROM Genre"},
         {"id": "media", "source": "chinook", "question": "How many media types?", "sql": "SELECT COUNT(*) AS n FROM MediaType"},
     ]});
-    publish(&connection, &queue, &serde_json::to_vec(&good).unwrap()).await;
+    publish_to_queue(&connection, &queue, &serde_json::to_vec(&good).unwrap()).await;
     worker.wait_for_metrics("one ok job", |s| value(s, names::JOBS_TOTAL, &[("status", "ok")]) == Some(1.0)).await;
-    publish(&connection, &queue, &serde_json::to_vec(&good).unwrap()).await;
+    publish_to_queue(&connection, &queue, &serde_json::to_vec(&good).unwrap()).await;
     worker
         .wait_for_metrics("one reused job", |s| value(s, names::JOBS_TOTAL, &[("status", "reused")]) == Some(1.0))
         .await;
@@ -189,15 +170,15 @@ async fn a_worker_counts_every_outcome_on_metrics_in_a_promtool_valid_exposition
         {"id": "ok", "source": "chinook", "question": "How many artists?", "sql": "SELECT COUNT(*) AS n FROM Artist"},
         {"id": "bad", "source": "chinook", "question": "Broken", "sql": "SELECT nope FROM Artist"},
     ]});
-    publish(&connection, &queue, &serde_json::to_vec(&partial).unwrap()).await;
+    publish_to_queue(&connection, &queue, &serde_json::to_vec(&partial).unwrap()).await;
     worker
         .wait_for_metrics("one partial job", |s| value(s, names::JOBS_TOTAL, &[("status", "partial")]) == Some(1.0))
         .await;
     // Not a job at all, then a job whose source cannot be opened (requeued once, then dead-lettered).
-    publish(&connection, &queue, b"this is not json").await;
+    publish_to_queue(&connection, &queue, b"this is not json").await;
     let poison = serde_json::json!({"job_id": "poison", "questions": [
         {"id": "q", "source": "broken", "question": "anything", "sql": "SELECT 1"}]});
-    publish(&connection, &queue, &serde_json::to_vec(&poison).unwrap()).await;
+    publish_to_queue(&connection, &queue, &serde_json::to_vec(&poison).unwrap()).await;
     let text = worker
         .wait_for_metrics("both dead letters", |s| {
             value(s, names::DEAD_LETTERS_TOTAL, &[("reason", "malformed")]) == Some(1.0)

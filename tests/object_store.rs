@@ -82,18 +82,6 @@ fn text(output: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
 }
 
-/// pyarrow's view of the given files or s3:// URLs (see tests/read_parquet.py).
-fn read_with_pyarrow(files: &[String]) -> Value {
-    let mut command = Command::new("python3");
-    command.arg(repo().join("tests/read_parquet.py")).args(files);
-    for (key, value) in aws_env() {
-        command.env(key, value);
-    }
-    let output = command.output().expect("python3 runs");
-    assert!(output.status.success(), "pyarrow failed: {}", String::from_utf8_lossy(&output.stderr));
-    serde_json::from_slice(&output.stdout).unwrap()
-}
-
 async fn object_names(store: &dyn ObjectStore, prefix: &str) -> Vec<String> {
     use futures_util::TryStreamExt;
     let mut names: Vec<String> = store
@@ -137,8 +125,8 @@ async fn a_job_written_to_s3_has_the_local_layout_and_reads_back_the_same_in_pya
     let remote_urls: Vec<String> = files.iter().map(|f| format!("{root}/example/{f}")).collect();
     let local_paths: Vec<String> =
         files.iter().map(|f| dir.path().join("local/example").join(f).display().to_string()).collect();
-    let remote_read = read_with_pyarrow(&remote_urls);
-    let local_read = read_with_pyarrow(&local_paths);
+    let Some(remote_read) = common::pyarrow::read(&remote_urls, &aws_env()) else { return };
+    let Some(local_read) = common::pyarrow::read(&local_paths, &[]) else { return };
     for ((question, url), path) in manifest["questions"].as_array().unwrap().iter().zip(&remote_urls).zip(&local_paths)
     {
         let (seen, expected) = (&remote_read[url], &local_read[path]);
@@ -197,9 +185,9 @@ async fn a_result_larger_than_one_part_streams_as_a_multipart_upload() {
     let answer = store.head(&ObjectPath::from("x/big/q1.parquet")).await.unwrap();
     let part = sqlsynth::sink::parquet::OBJECT_PART_BYTES as u64;
     assert!(answer.size > part, "{} bytes fit in one part; make the result bigger", answer.size);
-    let read = read_with_pyarrow(&[format!("{root}/big/q1.parquet")]);
-    assert_eq!(read[format!("{root}/big/q1.parquet")]["num_rows"], rows);
     assert_eq!(manifest(store.as_ref(), "x/big/manifest.json").await["questions"][0]["rows"], rows);
+    let Some(read) = common::pyarrow::read(&[format!("{root}/big/q1.parquet")], &aws_env()) else { return };
+    assert_eq!(read[format!("{root}/big/q1.parquet")]["num_rows"], rows);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

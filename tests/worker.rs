@@ -7,15 +7,15 @@
 
 mod common;
 
-use common::worker_process::{DEADLINE, WorkerProcess};
+use common::worker_process::{DEADLINE, WorkerProcess, publish_to_queue};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use lapin::options::{BasicGetOptions, BasicPublishOptions, QueueBindOptions, QueueDeclareOptions, QueueDeleteOptions};
+use lapin::options::{BasicGetOptions, QueueBindOptions, QueueDeclareOptions, QueueDeleteOptions};
 use lapin::types::FieldTable;
-use lapin::{BasicProperties, Channel, Connection, ConnectionProperties};
+use lapin::{Channel, Connection, ConnectionProperties};
 use serde_json::Value;
 use sqlsynth::config::Settings;
 use sqlsynth::source::amqp::{ERROR_HEADER, Topology, header_string};
@@ -94,22 +94,7 @@ impl Fixture {
 
     /// Publishes raw bytes to the jobs queue (persistent, confirmed), as any client could.
     async fn publish_raw(&self, body: &[u8]) {
-        let channel = self.connection.create_channel().await.unwrap();
-        channel.confirm_select(Default::default()).await.unwrap();
-        let confirm = channel
-            .basic_publish(
-                "".into(),
-                self.topology.jobs_queue.as_str().into(),
-                BasicPublishOptions { mandatory: true, ..Default::default() },
-                body,
-                BasicProperties::default().with_delivery_mode(2),
-            )
-            .await
-            .unwrap()
-            .await
-            .unwrap();
-        assert_eq!(confirm, lapin::Confirmation::Ack(None));
-        let _ = channel.close(200, "ok".into()).await;
+        publish_to_queue(&self.connection, &self.topology.jobs_queue, body).await;
     }
 
     fn worker(&self, label: &str, env: &[(&str, &str)]) -> WorkerProcess {
@@ -195,13 +180,6 @@ async fn wait_for_file(path: &Path) {
     }
 }
 
-fn read_with_pyarrow(files: &[PathBuf]) -> Value {
-    let output =
-        Command::new("python3").arg(repo().join("tests/read_parquet.py")).args(files).output().expect("python3 runs");
-    assert!(output.status.success(), "pyarrow failed: {}", String::from_utf8_lossy(&output.stderr));
-    serde_json::from_slice(&output.stdout).unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_published_job_on_two_sources_ends_as_parquet_a_manifest_and_one_result() {
     let _shared = BROKER.read().await;
@@ -237,10 +215,11 @@ async fn a_published_job_on_two_sources_ends_as_parquet_a_manifest_and_one_resul
     assert_eq!(m["stats"]["ok"], 2);
     let genres = dir.join("genres.parquet");
     let media = dir.join("media.parquet");
-    let tables = read_with_pyarrow(&[genres.clone(), media.clone()]);
-    assert_eq!(tables[genres.to_str().unwrap()]["rows"], serde_json::json!([["25.00"]]));
-    assert_eq!(tables[media.to_str().unwrap()]["rows"], serde_json::json!([["5.00"]]));
-    assert_eq!(tables[media.to_str().unwrap()]["metadata"]["sqlsynth.source"], "music");
+    if let Some(tables) = common::pyarrow::read(&[genres.clone(), media.clone()], &[]) {
+        assert_eq!(tables[genres.to_str().unwrap()]["rows"], serde_json::json!([["25.00"]]));
+        assert_eq!(tables[media.to_str().unwrap()]["rows"], serde_json::json!([["5.00"]]));
+        assert_eq!(tables[media.to_str().unwrap()]["metadata"]["sqlsynth.source"], "music");
+    }
 
     let results = fx.wait_for_results(1).await;
     assert_eq!(results.len(), 1);

@@ -102,3 +102,13 @@ impl Drop for WorkerProcess {
         let _ = self.child.wait();
     }
 }
+
+/// Publishes `body` to `queue` as any client could: persistent, mandatory and
+/// confirmed, through the product's own confirmed publisher.
+pub async fn publish_to_queue(connection: &lapin::Connection, queue: &str, body: &[u8]) {
+    use sqlsynth::source::amqp;
+    let channel = amqp::confirm_channel(connection).await.expect("a channel opens");
+    let persistent = lapin::BasicProperties::default().with_delivery_mode(2);
+    amqp::publish_confirmed(&channel, "", queue, body, persistent).await.expect("the broker confirms the message");
+    let _ = channel.close(200, "ok".into()).await;
+}
