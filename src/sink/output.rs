@@ -102,17 +102,20 @@ impl fmt::Display for OutputLocation {
 }
 
 /// An output root ready to write to; share one per location.
-pub enum OutputRoot {
+pub struct OutputRoot {
+    location: OutputLocation,
+    backend: Backend,
+}
+
+/// Where the bytes go.
+enum Backend {
     Local { root: PathBuf, durability: Arc<Durability> },
-    Store { store: Arc<dyn ObjectStore>, prefix: ObjectPath, url: String },
+    Store { store: Arc<dyn ObjectStore>, prefix: ObjectPath },
 }
 
 impl fmt::Debug for OutputRoot {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            OutputRoot::Local { root, .. } => write!(f, "OutputRoot({})", root.display()),
-            OutputRoot::Store { url, .. } => write!(f, "OutputRoot({url})"),
-        }
+        write!(f, "OutputRoot({})", self.location)
     }
 }
 
@@ -120,9 +123,9 @@ impl OutputRoot {
     /// Opens `location`: a local root as is (created on first write), a store
     /// client from the URL plus the environment's store options.
     pub fn open(location: &OutputLocation) -> Result<OutputRoot, String> {
-        match location {
+        let backend = match location {
             OutputLocation::Local(root) => {
-                Ok(OutputRoot::Local { root: root.clone(), durability: Arc::new(Durability::new(root)) })
+                Backend::Local { root: root.clone(), durability: Arc::new(Durability::new(root)) }
             }
             OutputLocation::Store(url) => {
                 let parsed = url::Url::parse(url).map_err(|e| format!("`{url}`: {e}"))?;
@@ -137,9 +140,10 @@ impl OutputRoot {
                     .collect();
                 let (store, prefix) = object_store::parse_url_opts(&parsed, options)
                     .map_err(|e| secret::redact(&format!("`{url}`: {e}")))?;
-                Ok(OutputRoot::Store { store: Arc::from(store), prefix, url: url.clone() })
+                Backend::Store { store: Arc::from(store), prefix }
             }
-        }
+        };
+        Ok(OutputRoot { location: location.clone(), backend })
     }
 
     /// The outputs of one job: `<root>/<job_id>/`.
@@ -162,18 +166,12 @@ pub struct JobOutput {
 impl JobOutput {
     /// The job's directory or object prefix, as users see it.
     pub fn location(&self) -> String {
-        match &*self.root {
-            OutputRoot::Local { root, .. } => root.join(&self.job_id).display().to_string(),
-            OutputRoot::Store { url, .. } => format!("{url}/{}", self.job_id),
-        }
+        self.root.location.job_location(&self.job_id)
     }
 
     /// Where a file of this job is, as users see it.
     pub fn location_of(&self, file_name: &str) -> String {
-        match &*self.root {
-            OutputRoot::Local { root, .. } => root.join(&self.job_id).join(file_name).display().to_string(),
-            OutputRoot::Store { url, .. } => format!("{url}/{}/{file_name}", self.job_id),
-        }
+        format!("{}/{file_name}", self.location())
     }
 
     fn local_dir(root: &Path, job_id: &str) -> PathBuf {
@@ -188,8 +186,8 @@ impl JobOutput {
     /// published but never synced is made durable before it is reported.
     pub async fn read_manifest(&self) -> io::Result<Option<Manifest>> {
         let location = self.location_of(MANIFEST_FILE);
-        match &*self.root {
-            OutputRoot::Local { root, durability } => {
+        match &self.root.backend {
+            Backend::Local { root, durability } => {
                 let dir = Self::local_dir(root, &self.job_id);
                 match std::fs::read(dir.join(MANIFEST_FILE)) {
                     Ok(bytes) => {
@@ -201,7 +199,7 @@ impl JobOutput {
                     Err(e) => Err(e),
                 }
             }
-            OutputRoot::Store { store, prefix, .. } => {
+            Backend::Store { store, prefix } => {
                 match store.get(&Self::object(prefix, &self.job_id, MANIFEST_FILE)).await {
                     Ok(result) => {
                         let bytes = result.bytes().await.map_err(store_error)?;
@@ -218,7 +216,7 @@ impl JobOutput {
     /// temporary files a crashed run left that have been idle for `stale_after`.
     /// Nothing to do in a store (an abandoned upload was never visible).
     pub fn prepare(&self, stale_after: Duration) -> io::Result<()> {
-        if let OutputRoot::Local { root, .. } = &*self.root {
+        if let Backend::Local { root, .. } = &self.root.backend {
             let dir = Self::local_dir(root, &self.job_id);
             // The directory's entry becomes durable with the manifest.
             std::fs::create_dir_all(&dir)?;
@@ -230,15 +228,15 @@ impl JobOutput {
     /// The footer of an answer a previous run finished, `None` when there is
     /// no such file; an unreadable one is an error (the caller answers again).
     pub async fn existing_answer(&self, file_name: &str) -> Result<Option<FileFooter>, SinkError> {
-        match &*self.root {
-            OutputRoot::Local { root, .. } => {
+        match &self.root.backend {
+            Backend::Local { root, .. } => {
                 let path = Self::local_dir(root, &self.job_id).join(file_name);
                 if !path.exists() {
                     return Ok(None);
                 }
                 read_footer(&path).map(Some)
             }
-            OutputRoot::Store { store, prefix, .. } => {
+            Backend::Store { store, prefix } => {
                 let location = Self::object(prefix, &self.job_id, file_name);
                 match read_object_footer(store.as_ref(), &location, &self.location_of(file_name)).await {
                     Ok(footer) => Ok(Some(footer)),
@@ -251,11 +249,11 @@ impl JobOutput {
 
     /// Removes an answer file that could not be read, so it can be written again.
     pub async fn remove_answer(&self, file_name: &str) {
-        match &*self.root {
-            OutputRoot::Local { root, .. } => {
+        match &self.root.backend {
+            Backend::Local { root, .. } => {
                 let _ = std::fs::remove_file(Self::local_dir(root, &self.job_id).join(file_name));
             }
-            OutputRoot::Store { store, prefix, .. } => {
+            Backend::Store { store, prefix } => {
                 let _ = store.delete(&Self::object(prefix, &self.job_id, file_name)).await;
             }
         }
@@ -263,12 +261,12 @@ impl JobOutput {
 
     /// Where to stream an answer's Parquet file.
     pub fn answer(&self, file_name: &str) -> Destination {
-        match &*self.root {
-            OutputRoot::Local { root, durability } => Destination::Local {
+        match &self.root.backend {
+            Backend::Local { root, durability } => Destination::Local {
                 path: Self::local_dir(root, &self.job_id).join(file_name),
                 durability: durability.clone(),
             },
-            OutputRoot::Store { store, prefix, .. } => Destination::Object {
+            Backend::Store { store, prefix } => Destination::Object {
                 store: store.clone(),
                 location: Self::object(prefix, &self.job_id, file_name),
                 display: self.location_of(file_name),
@@ -280,12 +278,12 @@ impl JobOutput {
     /// answer renamed before it) is durable.
     pub async fn write_manifest(&self, manifest: &Manifest) -> io::Result<()> {
         let bytes = manifest.to_bytes();
-        match &*self.root {
-            OutputRoot::Local { root, durability } => {
+        match &self.root.backend {
+            Backend::Local { root, durability } => {
                 let path = Self::local_dir(root, &self.job_id).join(MANIFEST_FILE);
                 atomic::write_file_durably(&path, &bytes, durability).await
             }
-            OutputRoot::Store { store, prefix, .. } => {
+            Backend::Store { store, prefix } => {
                 let location = Self::object(prefix, &self.job_id, MANIFEST_FILE);
                 store.put(&location, PutPayload::from(bytes)).await.map(|_| ()).map_err(store_error)
             }
