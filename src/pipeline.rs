@@ -68,6 +68,9 @@ pub mod footer_keys {
     pub const ELAPSED_MS: &str = "sqlsynth.elapsed_ms";
 }
 
+/// Questions of a group whose resume and cache lookups run at once.
+const LOOKUPS_IN_FLIGHT: usize = 32;
+
 /// A fault of the whole job: nothing was written; running it again later may succeed.
 #[derive(Debug, thiserror::Error)]
 pub enum JobFailure {
@@ -127,8 +130,10 @@ struct Work<'a> {
     span: Span,
 }
 
-/// Where a question's SQL comes from.
+/// Where a question's answer comes from.
 enum Route {
+    /// A previous run wrote its file: the record is rebuilt from the footer.
+    Resumed(QuestionRecord),
     Ready(SqlAnswer),
     Llm,
     Unanswered(String),
@@ -282,27 +287,23 @@ impl Pipeline {
         context: &GroupContext,
         run: &JobRun<'_>,
     ) -> Vec<(usize, QuestionRecord)> {
+        // Resume and cache lookups are I/O (a footer, Redis, disk): a few at once.
+        let mut routed = Vec::with_capacity(group.questions.len());
+        for chunk in group.questions.chunks(LOOKUPS_IN_FLIGHT) {
+            routed.extend(
+                join_all(chunk.iter().map(|&(i, question)| self.route(i, question, context, run.output))).await,
+            );
+        }
         let mut done = Vec::new();
         let mut ready = Vec::new();
         let mut for_llm = Vec::new();
-        for &(index, question) in &group.questions {
-            let work = Work {
-                index,
-                question,
-                started: Instant::now(),
-                span: info_span!("question", question_id = %question.id, source = %question.source),
-            };
-            if let Some(record) = resumed(question, run.output).instrument(work.span.clone()).await {
-                run.progress.inc(1);
-                done.push((index, record));
-                continue;
-            }
-            let cached = self.cached_answer(question, context).instrument(work.span.clone()).await;
-            let route = match cached {
-                Some(answer) => Route::Ready(answer),
-                None => work.span.in_scope(|| self.first_answer(question, context)),
-            };
+        for (work, route) in routed {
+            let index = work.index;
             match route {
+                Route::Resumed(record) => {
+                    run.progress.inc(1);
+                    done.push((index, record));
+                }
                 Route::Ready(answer) => ready.push((work, answer)),
                 Route::Llm => for_llm.push(work),
                 Route::Unanswered(reason) => {
@@ -322,6 +323,30 @@ impl Pipeline {
         done.extend(direct);
         done.extend(from_llm);
         done
+    }
+
+    /// A question's work, and where its answer comes from: a file a previous
+    /// run finished, the answer cache, pinned SQL, the offline synthesizer, or the LLM.
+    async fn route<'q>(
+        &self,
+        index: usize,
+        question: &'q Question,
+        context: &GroupContext,
+        output: &JobOutput,
+    ) -> (Work<'q>, Route) {
+        let span = info_span!("question", question_id = %question.id, source = %question.source);
+        let work = Work { index, question, started: Instant::now(), span };
+        let route = async {
+            if let Some(record) = resumed(question, output).await {
+                return Route::Resumed(record);
+            }
+            match self.cached_answer(question, context).await {
+                Some(answer) => Route::Ready(answer),
+                None => self.first_answer(question, context),
+            }
+        };
+        let route = route.instrument(work.span.clone()).await;
+        (work, route)
     }
 
     /// SQL the answer cache holds for an unpinned question on this schema
