@@ -52,21 +52,16 @@ use crate::plan::{SchemaGroup, group_by_source};
 use crate::secret::redact;
 use crate::sink::manifest::{ColumnRecord, LlmUsage, Manifest, QuestionRecord, Stats, Status};
 use crate::sink::output::{JobOutput, OutputLocation, OutputRoot};
-use crate::sink::parquet::{FileFooter, spawn_parquet_writer};
-use crate::synth::llm::{FailedAttempt, GroupPrompt, JobUsage, LlmAnswer, LlmFailure, LlmRequest, LlmSynthesizer};
+use crate::sink::parquet::spawn_parquet_writer;
+use crate::synth::llm::{JobUsage, LlmSynthesizer};
 use crate::synth::offline::OfflineSynthesizer;
 use crate::synth::{SqlAnswer, SynthesizerKind};
 
-/// Keys of the key/value metadata each answer's Parquet footer carries, so a
-/// resumed job can rebuild the question's record without re-running it.
-pub mod footer_keys {
-    pub const QUESTION: &str = "sqlsynth.question";
-    pub const SOURCE: &str = "sqlsynth.source";
-    pub const SQL: &str = "sqlsynth.sql";
-    pub const SYNTHESIZER: &str = "sqlsynth.synthesizer";
-    pub const TRUNCATED: &str = "sqlsynth.truncated";
-    pub const ELAPSED_MS: &str = "sqlsynth.elapsed_ms";
-}
+mod llm_rounds;
+mod resume;
+
+pub use resume::{column_records, footer_keys};
+use resume::{footer_metadata, resumed};
 
 /// Questions of a group whose resume and cache lookups run at once.
 const LOOKUPS_IN_FLIGHT: usize = 32;
@@ -394,149 +389,6 @@ impl Pipeline {
         }
     }
 
-    /// The LLM part of a group: one shared prompt (or the fewest that fit the
-    /// budget, see [`GroupPrompt::plan`]), batched calls, then guard
-    /// and execution; SQL the guard rejects or the database errors on goes
-    /// back with the error for repair, batched, up to `max_repair_attempts`
-    /// rounds. A question whose answer was missing from a reply is asked
-    /// again in the next round.
-    async fn answer_with_llm(
-        &self,
-        works: Vec<Work<'_>>,
-        context: &GroupContext,
-        run: &JobRun<'_>,
-    ) -> Vec<(usize, QuestionRecord)> {
-        if works.is_empty() {
-            return Vec::new();
-        }
-        let llm = match self.llm() {
-            Ok(llm) => llm,
-            Err(e) => {
-                let message = format!("synthesis: {e}");
-                return works
-                    .iter()
-                    .map(|w| (w.index, self.finish(w, run, None, Outcome::Failed(message.clone()))))
-                    .collect();
-            }
-        };
-        let schema = context.schema.as_ref().expect("groups with unpinned questions have a schema");
-        let synthesizer = context.synthesizer.as_ref().expect("groups with unpinned questions have a synthesizer");
-        let source = self.settings.source(&context.source).expect("validated jobs name configured sources");
-        let questions: Vec<&str> = works.iter().map(|w| w.question.question.as_str()).collect();
-        let budget = self.settings.synth.prompt_budget_tokens;
-        // One shared prompt for the group, unless its tables do not fit the budget
-        // together; a context another job in flight already sends is reused.
-        let parts = GroupPrompt::plan(schema, synthesizer, &source.examples, &questions, budget);
-        let mut part_of = vec![0; works.len()];
-        let mut prompts = Vec::with_capacity(parts.len());
-        for (n, part) in parts.into_iter().enumerate() {
-            info!(source = %context.source, questions = part.questions.len(), tables = part.prompt.tables.len(),
-                  of_tables = schema.tables.len(), prompt_tokens = part.prompt.tokens, "LLM prompt built");
-            for &q in &part.questions {
-                part_of[q] = n;
-            }
-            prompts.push(llm.share_context(&schema.fingerprint, part.prompt));
-        }
-
-        let max_repairs = self.settings.synth.max_repair_attempts;
-        let mut done = Vec::new();
-        let mut pending: Vec<(Work<'_>, Option<FailedAttempt>, usize)> =
-            works.into_iter().zip(part_of).map(|(w, part)| (w, None, part)).collect();
-        for round in 0..=max_repairs {
-            if pending.is_empty() {
-                break;
-            }
-            let again = round < max_repairs;
-            let mut requests: Vec<Vec<LlmRequest>> = vec![Vec::new(); prompts.len()];
-            for (work, previous, part) in &pending {
-                requests[*part].push(LlmRequest {
-                    id: work.question.id.clone(),
-                    question: work.question.question.clone(),
-                    previous: previous.clone(),
-                });
-            }
-            let asked = prompts.iter().zip(&requests).filter(|(_, requests)| !requests.is_empty());
-            let mut answers: HashMap<String, LlmAnswer> =
-                join_all(asked.map(|(prompt, requests)| self.llm_sql(&llm, prompt, requests, &run.usage)))
-                    .await
-                    .into_iter()
-                    .flatten()
-                    .collect();
-            let mut next = Vec::new();
-            let mut to_run = Vec::new();
-            for (work, previous, part) in pending {
-                let answer = answers.remove(&work.question.id).unwrap_or_else(|| {
-                    Err(LlmFailure { message: "no answer came back for this question".into(), retryable: true })
-                });
-                match answer {
-                    Ok(sql) => {
-                        let answer = SqlAnswer { sql, synthesizer: SynthesizerKind::Llm, confidence: 1.0 };
-                        to_run.push((work, answer, part))
-                    }
-                    Err(failure) if failure.retryable && again => {
-                        work.span.in_scope(|| warn!(error = %failure.message, "no usable LLM answer; asking again"));
-                        next.push((work, previous, part));
-                    }
-                    Err(failure) => {
-                        let record =
-                            self.finish(&work, run, None, Outcome::Failed(format!("synthesis: {}", failure.message)));
-                        done.push((work.index, record));
-                    }
-                }
-            }
-            let ran = join_all(to_run.into_iter().map(|(work, answer, part)| async move {
-                let outcome = self.run_answer(&work, &answer, context, run).await;
-                if outcome.is_ok() {
-                    self.remember(work.question, context, &answer).await;
-                }
-                (work, answer, part, outcome)
-            }))
-            .await;
-            for (work, answer, part, outcome) in ran {
-                match outcome {
-                    Err(rejection) if rejection.repairable && again => {
-                        work.span.in_scope(
-                            || info!(error = %rejection.message, "LLM SQL failed; sending it back for repair"),
-                        );
-                        next.push((work, Some(FailedAttempt { sql: answer.sql, error: rejection.message }), part));
-                    }
-                    outcome => {
-                        let record = self.finish(&work, run, Some(&answer), outcome.into());
-                        done.push((work.index, record));
-                    }
-                }
-            }
-            pending = next;
-        }
-        done
-    }
-
-    /// SQL from the LLM for these questions of one group (one shared prompt),
-    /// by question id. Requests with `previous` set are repairs. Every LLM
-    /// answer of the pipeline comes through here; the answer cache is looked
-    /// up before (see [`Pipeline::cached_answer`]) and filled after a
-    /// successful execution ([`Pipeline::remember`]).
-    async fn llm_sql(
-        &self,
-        llm: &LlmSynthesizer,
-        prompt: &GroupPrompt,
-        requests: &[LlmRequest],
-        usage: &JobUsage,
-    ) -> HashMap<String, LlmAnswer> {
-        let started = Instant::now();
-        let span = info_span!("llm", source = %prompt.source, questions = requests.len());
-        let answers = llm.answer(prompt, requests, usage).instrument(span).await;
-        observe_stage("synthesis", started);
-        answers
-    }
-
-    /// The process's LLM synthesizer, created on first use.
-    fn llm(&self) -> Result<Arc<LlmSynthesizer>, String> {
-        self.llm
-            .get_or_init(|| LlmSynthesizer::new(&self.settings.synth).map(Arc::new).map_err(|e| redact(&e.to_string())))
-            .clone()
-    }
-
     /// Guards and runs one answer, writing its Parquet file; transient
     /// database errors are retried here.
     async fn run_answer(
@@ -570,14 +422,7 @@ impl Pipeline {
             match result {
                 Ok(summary) => {
                     let elapsed_ms = work.started.elapsed().as_millis() as u64;
-                    let metadata = vec![
-                        (footer_keys::QUESTION.to_string(), question.question.clone()),
-                        (footer_keys::SOURCE.to_string(), question.source.clone()),
-                        (footer_keys::SQL.to_string(), answer.sql.clone()),
-                        (footer_keys::SYNTHESIZER.to_string(), answer.synthesizer.name().to_string()),
-                        (footer_keys::TRUNCATED.to_string(), summary.truncated.to_string()),
-                        (footer_keys::ELAPSED_MS.to_string(), elapsed_ms.to_string()),
-                    ];
+                    let metadata = footer_metadata(question, answer, summary.truncated, elapsed_ms);
                     let started = Instant::now();
                     let written = writer.commit(metadata).await;
                     observe_stage("write", started);
@@ -693,50 +538,4 @@ fn repairable(e: &ExecError) -> bool {
 
 fn observe_stage(stage: &'static str, started: Instant) {
     metrics::histogram!(STAGE_DURATION_SECONDS, "stage" => stage).record(started.elapsed().as_secs_f64());
-}
-
-/// Column names and Arrow types as the manifest records them.
-pub fn column_records(schema: &arrow_schema::Schema) -> Vec<ColumnRecord> {
-    schema
-        .fields()
-        .iter()
-        .map(|f| ColumnRecord { name: f.name().clone(), data_type: f.data_type().to_string() })
-        .collect()
-}
-
-/// The record of a question whose answer file a previous run finished, if
-/// that file is readable; an unreadable one is removed so the question runs again.
-async fn resumed(question: &Question, output: &JobOutput) -> Option<QuestionRecord> {
-    let file_name = format!("{}.parquet", question.id);
-    match output.existing_answer(&file_name).await {
-        Ok(None) => None,
-        Ok(Some(footer)) => {
-            info!(status = "ok", "answer file exists; not run again");
-            Some(resumed_record(question, &footer, &file_name))
-        }
-        Err(e) => {
-            warn!(error = %e, "answer file is unreadable; answering again");
-            output.remove_answer(&file_name).await;
-            None
-        }
-    }
-}
-
-/// Rebuilds the record of a finished answer from its file's footer.
-fn resumed_record(question: &Question, footer: &FileFooter, file_name: &str) -> QuestionRecord {
-    let meta = |key: &str| footer.metadata.get(key).cloned();
-    QuestionRecord {
-        id: question.id.clone(),
-        source: question.source.clone(),
-        question: question.question.clone(),
-        status: Status::Ok,
-        sql: meta(footer_keys::SQL),
-        synthesizer: meta(footer_keys::SYNTHESIZER),
-        rows: footer.rows,
-        truncated: meta(footer_keys::TRUNCATED).as_deref() == Some("true"),
-        columns: column_records(&footer.schema),
-        file: Some(file_name.to_string()),
-        elapsed_ms: meta(footer_keys::ELAPSED_MS).and_then(|v| v.parse().ok()).unwrap_or(0),
-        error: None,
-    }
 }
