@@ -67,11 +67,10 @@ async fn warm_with(pipeline: &Pipeline, sources: &[String], jobs: &[Job]) -> Res
         info!(source, fingerprint = &schema.fingerprint[..12], "schema refreshed");
         report.sources.push(source.clone());
     }
-    let scratch = std::env::temp_dir().join(format!("sqlsynth-warm-{}-{:08x}", std::process::id(), fastrand::u32(..)));
-    let scratch_error = |e: std::io::Error| WarmError::Scratch { path: scratch.clone(), message: e.to_string() };
-    std::fs::create_dir_all(&scratch).map_err(scratch_error)?;
-    let result = run_questions(pipeline, sources, jobs, &scratch, &mut report).await;
-    let removed = std::fs::remove_dir_all(&scratch).map_err(scratch_error);
+    let scratch_error = |e: std::io::Error| WarmError::Scratch { path: std::env::temp_dir(), message: e.to_string() };
+    let scratch = tempfile::Builder::new().prefix("sqlsynth-warm-").tempdir().map_err(scratch_error)?;
+    let result = run_questions(pipeline, sources, jobs, scratch.path(), &mut report).await;
+    let removed = scratch.close().map_err(scratch_error);
     result?;
     removed?;
     info!(
