@@ -17,7 +17,6 @@
 //! Needs RabbitMQ on 127.0.0.1:5672 (`AMQP_URL` overrides); skips without it.
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
@@ -29,6 +28,11 @@ use lapin::types::FieldTable;
 use lapin::{BasicProperties, Connection, ConnectionProperties};
 use sqlsynth::config::Settings;
 use sqlsynth::source::amqp::Topology;
+
+#[allow(dead_code)]
+#[path = "../tests/common/worker_process.rs"]
+mod worker_process;
+use worker_process::WorkerProcess;
 
 fn amqp_url() -> String {
     std::env::var("AMQP_URL").unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
@@ -53,41 +57,6 @@ fn job(id: usize, questions: usize) -> Vec<u8> {
         })
         .collect();
     serde_json::to_vec(&serde_json::json!({"job_id": format!("job-{id}"), "questions": questions})).unwrap()
-}
-
-/// A worker process and the address of its health listener.
-fn start_worker(dir: &Path, index: usize) -> (Child, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = Command::new(env!("CARGO_BIN_EXE_sqlsynth"))
-        .current_dir(dir)
-        .arg("worker")
-        .env_remove("SQLSYNTH_CONFIG")
-        .env("SQLSYNTH_LOG", "warn")
-        .env("SQLSYNTH__METRICS__LISTEN", format!("127.0.0.1:{port}"))
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(dir.join(format!("worker-{index}.log"))).unwrap())
-        .spawn()
-        .expect("the worker starts");
-    (child, format!("127.0.0.1:{port}"))
-}
-
-/// Waits until the worker's `/readyz` answers 200 (connected and consuming).
-async fn wait_ready(listen: &str) {
-    use std::io::{Read, Write};
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let ready = std::net::TcpStream::connect(listen).ok().and_then(|mut stream| {
-            write!(stream, "GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n").ok()?;
-            let mut response = String::new();
-            stream.read_to_string(&mut response).ok()?;
-            Some(response.starts_with("HTTP/1.1 200"))
-        });
-        if ready == Some(true) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "a worker did not become ready");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
 }
 
 /// Jobs per second, and the work directory (kept until the end of the whole
@@ -145,15 +114,16 @@ async fn run(connection: &Connection, scenario: &Scenario, prefetch: usize) -> (
     let options = BasicConsumeOptions { no_ack: true, ..BasicConsumeOptions::default() };
     let mut consumer =
         channel.basic_consume(results.as_str().into(), "bench".into(), options, FieldTable::default()).await.unwrap();
-    let started: Vec<(Child, String)> = (0..scenario.workers).map(|i| start_worker(dir.path(), i)).collect();
+    let mut workers: Vec<WorkerProcess> = (0..scenario.workers)
+        .map(|i| WorkerProcess::start(dir.path(), &format!("worker-{i}"), &[("SQLSYNTH_LOG", "warn")]))
+        .collect();
     // The clock starts once every worker consumes: the first job's latency
     // counts, process start-up does not. (Workers start consuming a moment
     // apart; the first ready one is already working while the clock waits.)
-    for (_, listen) in &started {
-        wait_ready(listen).await;
+    for worker in &mut workers {
+        worker.wait_ready().await;
     }
     let clock = Instant::now();
-    let mut workers: Vec<Child> = started.into_iter().map(|(child, _)| child).collect();
     let mut received = 0;
     while received < scenario.jobs {
         match tokio::time::timeout(Duration::from_secs(300), consumer.next()).await {
@@ -165,8 +135,8 @@ async fn run(connection: &Connection, scenario: &Scenario, prefetch: usize) -> (
     }
     let elapsed = clock.elapsed().as_secs_f64();
     for worker in &mut workers {
-        unsafe { libc::kill(worker.id() as i32, libc::SIGTERM) };
-        let _ = worker.wait();
+        worker.signal(libc::SIGTERM);
+        worker.wait_exit().await;
     }
     for queue in [&topology.jobs_queue, &topology.dead_queue, &results] {
         let _ = channel.queue_delete(queue.as_str().into(), QueueDeleteOptions::default()).await;

@@ -180,9 +180,11 @@ async fn a_worker_counts_every_outcome_on_metrics_in_a_promtool_valid_exposition
         {"id": "q", "source": "broken", "question": "anything", "sql": "SELECT 1"}]});
     publish_to_queue(&connection, &queue, &serde_json::to_vec(&poison).unwrap()).await;
     let text = worker
-        .wait_for_metrics("both dead letters", |s| {
+        .wait_for_metrics("both dead letters, nothing in flight", |s| {
+            // The in-flight gauge drops last, when the dead-lettering task ends.
             value(s, names::DEAD_LETTERS_TOTAL, &[("reason", "malformed")]) == Some(1.0)
                 && value(s, names::DEAD_LETTERS_TOTAL, &[("reason", "max_deliveries")]) == Some(1.0)
+                && value(s, names::JOBS_IN_FLIGHT, &[]) == Some(0.0)
         })
         .await;
     let s = parse_exposition(&text);

@@ -11,6 +11,8 @@ use sqlsynth::worker::health::READYZ_PATH;
 
 /// How long a test waits for a worker to do what it should.
 pub const DEADLINE: Duration = Duration::from_secs(120);
+/// How often a wait polls (short: the worker bench starts its clock at readiness).
+const POLL: Duration = Duration::from_millis(10);
 
 pub struct WorkerProcess {
     pub child: Child,
@@ -66,7 +68,7 @@ impl WorkerProcess {
         while !done(self) {
             assert!(self.child.try_wait().unwrap().is_none(), "worker exited early:\n{}", self.log());
             assert!(start.elapsed() < DEADLINE, "worker never {what}:\n{}", self.log());
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            tokio::time::sleep(POLL).await;
         }
     }
 
@@ -91,7 +93,7 @@ impl WorkerProcess {
                 return status;
             }
             assert!(start.elapsed() < DEADLINE, "worker did not exit:\n{}", self.log());
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            tokio::time::sleep(POLL).await;
         }
     }
 }
