@@ -219,7 +219,12 @@ async fn any_synthesizer_can_be_measured() {
     let gold: std::collections::HashMap<String, String> =
         set.cases.iter().map(|c| (c.question.clone(), c.gold_sql.clone())).collect();
     let oracle = |question: &str| -> Result<SqlAnswer, Abstention> {
-        Ok(SqlAnswer { sql: gold[question].clone(), synthesizer: SynthesizerKind::Llm, confidence: 1.0 })
+        Ok(SqlAnswer {
+            sql: gold[question].clone(),
+            synthesizer: SynthesizerKind::Llm,
+            confidence: 1.0,
+            restatement: None,
+        })
     };
     let report = run_eval(&pipeline, "chinook", &set, &oracle).await.unwrap();
     assert_eq!(
@@ -244,7 +249,7 @@ async fn any_synthesizer_can_be_measured() {
             }
             _ => return Err(Abstention { reason: "skip".into() }),
         };
-        Ok(SqlAnswer { sql: sql.into(), synthesizer: SynthesizerKind::Llm, confidence: 1.0 })
+        Ok(SqlAnswer { sql: sql.into(), synthesizer: SynthesizerKind::Llm, confidence: 1.0, restatement: None })
     };
     let report = run_eval(&pipeline, "chinook", &set, &reordered).await.unwrap();
     let outcome = |id: &str| report.cases.iter().find(|c| c.id == id).unwrap().clone();

@@ -93,7 +93,8 @@ impl Pipeline {
                 });
                 match answer {
                     Ok(sql) => {
-                        let answer = SqlAnswer { sql, synthesizer: SynthesizerKind::Llm, confidence: 1.0 };
+                        let answer =
+                            SqlAnswer { sql, synthesizer: SynthesizerKind::Llm, confidence: 1.0, restatement: None };
                         to_run.push((work, answer, part))
                     }
                     Err(failure) if failure.retryable && again => {

@@ -354,7 +354,7 @@ impl Pipeline {
         let schema = context.schema.as_ref()?;
         let cached = self.caches.answers.get(&context.source, &schema.fingerprint, &question.question).await?;
         info!(first_by = cached.synthesizer.name(), "answer cache hit");
-        Some(SqlAnswer { sql: cached.sql, synthesizer: SynthesizerKind::Cache, confidence: 1.0 })
+        Some(SqlAnswer { sql: cached.sql, synthesizer: SynthesizerKind::Cache, confidence: 1.0, restatement: None })
     }
 
     /// Caches SQL a synthesizer produced once it has executed successfully
@@ -369,7 +369,12 @@ impl Pipeline {
     /// Pinned SQL, or the offline fast path's answer, or the decision to ask the LLM.
     fn first_answer(&self, question: &Question, context: &GroupContext) -> Route {
         if let Some(sql) = &question.sql {
-            return Route::Ready(SqlAnswer { sql: sql.clone(), synthesizer: SynthesizerKind::Pinned, confidence: 1.0 });
+            return Route::Ready(SqlAnswer {
+                sql: sql.clone(),
+                synthesizer: SynthesizerKind::Pinned,
+                confidence: 1.0,
+                restatement: None,
+            });
         }
         let llm = self.settings.synth.provider == Provider::OpenAi;
         if llm && !self.settings.synth.fast_path {

@@ -37,6 +37,10 @@ pub struct SqlAnswer {
     pub synthesizer: SynthesizerKind,
     /// 0.0 ..= 1.0; pinned SQL is 1.0.
     pub confidence: f32,
+    /// A plain-English restatement of how the question was read ("count of
+    /// customers where country is 'Brazil'"), made from the parsed frame by the
+    /// offline synthesizer; `None` for synthesizers that do not parse the question.
+    pub restatement: Option<String>,
 }
 
 /// A synthesizer declined to answer; `reason` names the word or concept it could not map.

@@ -86,6 +86,7 @@ impl OfflineSynthesizer {
             sql: render::render(&self.catalog, &query),
             synthesizer: SynthesizerKind::Offline,
             confidence: confidence.score(),
+            restatement: None,
         })
     }
 }
