@@ -61,6 +61,21 @@ pub(crate) struct ColumnFacts {
     pub concepts: Vec<Concept>,
     /// Part of a foreign key of its table.
     pub in_foreign_key: bool,
+    /// The table's single-column primary key.
+    pub is_key: bool,
+    /// Bookkeeping rather than data: when the row was last touched
+    /// (`last_update`, `modified_at`), or when it was created (`created_at`)
+    /// while the table has another date. Never a label, never the date a
+    /// question means unless it names it.
+    pub audit: bool,
+}
+
+impl ColumnFacts {
+    /// True for a column a question may total, average or compare: not a key,
+    /// not a foreign key, not an audit column.
+    pub(crate) fn measurable(&self) -> bool {
+        !self.is_key && !self.in_foreign_key && !self.audit && !is_identifier_name(&self.words)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -71,6 +86,10 @@ pub(crate) struct TableFacts {
     pub key: Option<usize>,
     /// The columns a person would call this row's name, in display order.
     pub labels: Vec<usize>,
+    /// A many-to-many link (`film_actor`, `product_tag`): two or more foreign
+    /// keys and nothing else but its key and audit columns. Never the subject
+    /// of a list; its name means the table it links to.
+    pub link: bool,
 }
 
 /// The schema plus everything derived from it for linking and SQL generation.
@@ -126,7 +145,8 @@ impl Catalog {
         let labels = self.labels(table);
         if labels.is_empty() {
             let first_with = |wanted: &dyn Fn(&ColumnFacts) -> bool| {
-                self.column_ids(table).find(|&c| !self.column(c).in_foreign_key && wanted(self.column(c)))
+                self.column_ids(table)
+                    .find(|&c| !self.column(c).in_foreign_key && !self.column(c).audit && wanted(self.column(c)))
             };
             columns.extend(first_with(&|c| c.kind == ValueKind::Date));
             columns.extend(first_with(&|c| c.concepts.contains(&Concept::Money)));
@@ -177,9 +197,9 @@ impl Catalog {
         amounts
     }
 
-    /// Date columns of a table.
+    /// Date columns of a table that a question can mean without naming them (not audit columns).
     pub(crate) fn date_columns(&self, table: TableId) -> Vec<ColumnId> {
-        self.column_ids(table).filter(|&c| self.column(c).kind == ValueKind::Date).collect()
+        self.column_ids(table).filter(|&c| self.column(c).kind == ValueKind::Date && !self.column(c).audit).collect()
     }
 }
 
@@ -205,15 +225,62 @@ fn table_facts(dialect: Dialect, table: &crate::plan::schema::Table) -> TableFac
             } else {
                 Vec::new()
             };
-            ColumnFacts { words, kind, concepts, in_foreign_key }
+            ColumnFacts { words, kind, concepts, in_foreign_key, is_key, audit: false }
         })
         .collect();
+    let mut columns = columns;
+    let other_dates = |i: usize| {
+        columns.iter().enumerate().any(|(j, c)| j != i && c.kind == ValueKind::Date && audit_kind(&c.words).is_none())
+    };
+    let audits: Vec<bool> = (0..columns.len())
+        .map(|i| match audit_kind(&columns[i].words) {
+            Some(Audit::Touched) => true,
+            Some(Audit::Created) => other_dates(i),
+            None => false,
+        })
+        .collect();
+    for (column, audit) in columns.iter_mut().zip(audits) {
+        column.audit = audit;
+    }
     let key = match table.primary_key.as_slice() {
         [single] => table.columns.iter().position(|c| &c.name == single),
         _ => None,
     };
     let labels = label_columns(&words, &columns);
-    TableFacts { words, columns, key, labels }
+    let link = is_link_table(table, &columns);
+    TableFacts { words, columns, key, labels, link }
+}
+
+/// Two or more foreign keys and no column besides them, the key and audit columns.
+fn is_link_table(table: &crate::plan::schema::Table, columns: &[ColumnFacts]) -> bool {
+    table.foreign_keys.len() >= 2
+        && columns.iter().all(|c| c.in_foreign_key || c.is_key || c.audit || audit_kind(&c.words).is_some())
+}
+
+/// The two kinds of bookkeeping column.
+enum Audit {
+    /// When the row was last changed: never data.
+    Touched,
+    /// When the row was created: the event date when the table has no other.
+    Created,
+}
+
+/// `last_update`, `updated_at`, `modified_on`, `last_modified`: touched;
+/// `created_at`, `date_created`, `inserted_at`: created.
+fn audit_kind(words: &[String]) -> Option<Audit> {
+    let has = |w: &str| words.iter().any(|x| x == w);
+    let touched = ["updated", "modified", "changed", "rowversion", "etl"].iter().any(|w| has(w))
+        || (has("last") && (has("update") || has("modified") || has("change")))
+        || words.first().is_some_and(|w| w == "update" || w == "modify");
+    if touched {
+        return Some(Audit::Touched);
+    }
+    (["created", "inserted", "creation"].iter().any(|w| has(w))).then_some(Audit::Created)
+}
+
+/// `id`, `..._id`, `..._key`, `..._no`: a number that identifies, never one that measures.
+fn is_identifier_name(words: &[String]) -> bool {
+    words.last().is_some_and(|w| matches!(w.as_str(), "id" | "key" | "uuid" | "guid"))
 }
 
 /// A table's name without its schema (`sales.orders` -> `orders`): PostgreSQL
@@ -257,7 +324,7 @@ pub(crate) fn value_kind(dialect: Dialect, data_type: &str, words: &[String]) ->
 /// first-name/last-name pair; else "title" or "label"; else the first "... name" column;
 /// else a "description" column, after a "... code" column when there is one.
 fn label_columns(table_words: &[String], columns: &[ColumnFacts]) -> Vec<usize> {
-    let text = |i: &usize| columns[*i].kind == ValueKind::Text && !columns[*i].in_foreign_key;
+    let text = |i: &usize| columns[*i].kind == ValueKind::Text && !columns[*i].in_foreign_key && !columns[*i].audit;
     let table_stems: Vec<String> = table_words.iter().map(|w| stem(w)).collect();
     let named = |noun: &str| {
         (0..columns.len()).filter(text).find(|&i| {
@@ -270,6 +337,11 @@ fn label_columns(table_words: &[String], columns: &[ColumnFacts]) -> Vec<usize> 
     };
     if let Some(name) = named("name") {
         return vec![name];
+    }
+    // `country.country`, `city.city`: the column named like its table is its name.
+    let stems_of = |i: usize| -> Vec<String> { columns[i].words.iter().map(|w| stem(w)).collect() };
+    if let Some(own) = (0..columns.len()).filter(text).find(|&i| stems_of(i) == table_stems) {
+        return vec![own];
     }
     let with_words = |first: &str| (0..columns.len()).filter(text).find(|&i| columns[i].words == [first, "name"]);
     if let (Some(first), Some(last)) = (with_words("first"), with_words("last")) {
@@ -314,7 +386,14 @@ mod tests {
     }
 
     fn facts(name: &str, kind: ValueKind) -> ColumnFacts {
-        ColumnFacts { words: split_identifier(name), kind, concepts: vec![], in_foreign_key: false }
+        ColumnFacts {
+            words: split_identifier(name),
+            kind,
+            concepts: vec![],
+            in_foreign_key: false,
+            is_key: false,
+            audit: false,
+        }
     }
 
     #[test]

@@ -189,3 +189,151 @@ pub(crate) fn abbreviated_schema() -> DatabaseSchema {
     ];
     DatabaseSchema::new("abbreviated", Dialect::Sqlite, tables)
 }
+
+/// A lending library, unlike the shop in its signals: audit columns
+/// (`last_update`) on every table, name columns named like their table
+/// (`country.country`, `city.city`), a many-to-many link table with an audit
+/// column (`book_author`), copies of a book (an inventory table), loans with a
+/// return date that is empty until the copy comes back, a role-named
+/// self-reference (`staff.supervisor_id`), people split into first and last
+/// names, an integer `release_year` and money on fines.
+pub(crate) fn lending(dialect: Dialect) -> DatabaseSchema {
+    let text = "varchar(80)";
+    let audit = || column("last_update", "timestamp", &[]);
+    let tables = vec![
+        table(
+            "country",
+            vec![
+                column("country_id", "integer", &[]),
+                column("country", text, &["Canada", "New Zealand", "United States"]),
+                audit(),
+            ],
+            &["country_id"],
+            vec![],
+        ),
+        table(
+            "city",
+            vec![
+                column("city_id", "integer", &[]),
+                column("city", text, &[]),
+                column("country_id", "integer", &[]),
+                audit(),
+            ],
+            &["city_id"],
+            vec![fk("country_id", "country", "country_id")],
+        ),
+        table(
+            "branch",
+            vec![
+                column("branch_id", "integer", &[]),
+                column("name", text, &[]),
+                column("city_id", "integer", &[]),
+                audit(),
+            ],
+            &["branch_id"],
+            vec![fk("city_id", "city", "city_id")],
+        ),
+        table(
+            "member",
+            vec![
+                column("member_id", "integer", &[]),
+                column("first_name", text, &[]),
+                column("last_name", text, &[]),
+                column("email", text, &[]),
+                column("city_id", "integer", &[]),
+                column("joined_date", "date", &[]),
+                audit(),
+            ],
+            &["member_id"],
+            vec![fk("city_id", "city", "city_id")],
+        ),
+        table(
+            "author",
+            vec![
+                column("author_id", "integer", &[]),
+                column("first_name", text, &[]),
+                column("last_name", text, &[]),
+                audit(),
+            ],
+            &["author_id"],
+            vec![],
+        ),
+        table(
+            "book",
+            vec![
+                column("book_id", "integer", &[]),
+                column("title", text, &[]),
+                column("release_year", "integer", &[]),
+                column("pages", "integer", &[]),
+                column("length", "integer", &[]),
+                column("replacement_cost", "numeric(5,2)", &[]),
+                column("genre", text, &["Fantasy", "Science Fiction", "Thriller"]),
+                audit(),
+            ],
+            &["book_id"],
+            vec![],
+        ),
+        table(
+            "book_author",
+            vec![column("author_id", "integer", &[]), column("book_id", "integer", &[]), audit()],
+            &["author_id", "book_id"],
+            vec![fk("author_id", "author", "author_id"), fk("book_id", "book", "book_id")],
+        ),
+        table(
+            "copy",
+            vec![
+                column("copy_id", "integer", &[]),
+                column("book_id", "integer", &[]),
+                column("branch_id", "integer", &[]),
+                audit(),
+            ],
+            &["copy_id"],
+            vec![fk("book_id", "book", "book_id"), fk("branch_id", "branch", "branch_id")],
+        ),
+        table(
+            "staff",
+            vec![
+                column("staff_id", "integer", &[]),
+                column("first_name", text, &[]),
+                column("last_name", text, &[]),
+                column("branch_id", "integer", &[]),
+                column("supervisor_id", "integer", &[]),
+                audit(),
+            ],
+            &["staff_id"],
+            vec![fk("branch_id", "branch", "branch_id"), fk("supervisor_id", "staff", "staff_id")],
+        ),
+        table(
+            "loan",
+            vec![
+                column("loan_id", "integer", &[]),
+                column("loan_date", "timestamp", &[]),
+                column("copy_id", "integer", &[]),
+                column("member_id", "integer", &[]),
+                column("return_date", "timestamp", &[]),
+                column("staff_id", "integer", &[]),
+                audit(),
+            ],
+            &["loan_id"],
+            vec![
+                fk("copy_id", "copy", "copy_id"),
+                fk("member_id", "member", "member_id"),
+                fk("staff_id", "staff", "staff_id"),
+            ],
+        ),
+        table(
+            "fine",
+            vec![
+                column("fine_id", "integer", &[]),
+                column("loan_id", "integer", &[]),
+                column("member_id", "integer", &[]),
+                column("amount", "numeric(5,2)", &[]),
+                column("paid_date", "date", &[]),
+                audit(),
+            ],
+            &["fine_id"],
+            vec![fk("loan_id", "loan", "loan_id"), fk("member_id", "member", "member_id")],
+        ),
+    ];
+    DatabaseSchema::new("lending", dialect, tables)
+}

@@ -23,7 +23,7 @@ use std::collections::{BTreeMap, HashMap};
 use super::catalog::{Catalog, ColumnId, ForeignKeyId, TableId, ValueKind};
 use super::tokens::{Token, TokenKind, singular, split_identifier, stem, tokenize};
 use super::vocabulary::{
-    CODED_VALUES, CONCEPT_WORDS, Concept, KEYWORDS, Keyword, MAX_KEYWORD_WORDS, MONTHS, OPENERS, PERIODS,
+    CODED_VALUES, CONCEPT_WORDS, Concept, EVENT_VERBS, KEYWORDS, Keyword, MAX_KEYWORD_WORDS, MONTHS, OPENERS, PERIODS,
     RELATIVE_TIME_MODIFIERS, STOPWORDS, SYNONYMS, WRITE_VERBS, special_keyword,
 };
 
@@ -72,6 +72,9 @@ pub(crate) enum ItemKind {
     Keyword(Keyword),
     /// An aggregate keyword that is also a column name ("total").
     KeywordOrAttribute(Keyword, Vec<ColumnLink>),
+    /// A verb naming the event a table records ("borrowed" -> `loan`,
+    /// "rented" -> `rental`, "bought" -> `orders`): candidates, nearest chosen later.
+    Action(Vec<EntityLink>),
     Unknown,
 }
 
@@ -106,6 +109,8 @@ pub(crate) struct Linker {
     longest_value: usize,
     /// Lower-cased sampled value -> where it was sampled, for quoted strings.
     exact_values: HashMap<String, Vec<ValueLink>>,
+    /// Each table's name stems, for verbs that name its event.
+    table_stems: Vec<Vec<String>>,
 }
 
 impl Linker {
@@ -117,6 +122,7 @@ impl Linker {
             values: HashMap::new(),
             longest_value: 0,
             exact_values: HashMap::new(),
+            table_stems: catalog.tables.iter().map(|t| stems(&t.words)).collect(),
         };
         for table in 0..catalog.tables.len() {
             linker.index_table(catalog, table);
@@ -144,7 +150,8 @@ impl Linker {
     fn index_table(&mut self, catalog: &Catalog, table: TableId) {
         let facts = &catalog.tables[table];
         let table_key = stems(&facts.words);
-        self.add_phrase(table_key.clone(), Link::Table(EntityLink { table, role: None }));
+        let named = link_table_head(catalog, table).unwrap_or(table);
+        self.add_phrase(table_key.clone(), Link::Table(EntityLink { table: named, role: None }));
         let roles = foreign_key_roles(catalog, table);
         for column in catalog.column_ids(table) {
             let words = &catalog.column(column).words;
@@ -305,7 +312,30 @@ impl Linker {
         if STOPWORDS.contains(&lower) {
             return None;
         }
+        let events = self.event_tables(token);
+        if !events.is_empty() {
+            return Some((ItemKind::Action(events), false));
+        }
         Some((ItemKind::Unknown, false))
+    }
+
+    /// Tables whose rows record what a verb says happened: a general list
+    /// ("bought" -> order, invoice, purchase, sale), or a past participle whose
+    /// stem begins a table's name ("rented" -> `rental`, "shipped" -> `shipment`).
+    fn event_tables(&self, token: &Token) -> Vec<EntityLink> {
+        let lower = token.lower.as_str();
+        let listed: &[&str] =
+            EVENT_VERBS.iter().find(|(verbs, _)| verbs.contains(&lower)).map_or(&[], |(_, nouns)| nouns);
+        let listed: Vec<String> = listed.iter().map(|n| stem(n)).collect();
+        let participle = lower.ends_with("ed") && token.stem.len() >= 4;
+        (0..self.table_stems.len())
+            .filter(|&table| {
+                self.table_stems[table].iter().any(|word| {
+                    listed.contains(word) || (participle && word.starts_with(&token.stem) && word != &token.stem)
+                })
+            })
+            .map(|table| EntityLink { table, role: None })
+            .collect()
     }
 
     /// Longest schema phrase of consecutive words starting at `i`, and
@@ -422,6 +452,21 @@ fn month_at(tokens: &[Token], i: usize) -> Option<u32> {
         }
     }
     Some(index as u32 + 1)
+}
+
+/// A many-to-many link table's name means the table it links to that its
+/// name ends with: "film categories" are categories, "book authors" authors.
+fn link_table_head(catalog: &Catalog, table: TableId) -> Option<TableId> {
+    if !catalog.tables[table].link {
+        return None;
+    }
+    let last = stem(catalog.tables[table].words.last()?);
+    catalog.schema.tables[table].foreign_keys.iter().find_map(|fk| {
+        let referenced =
+            catalog.schema.tables.iter().position(|t| t.name.eq_ignore_ascii_case(&fk.referenced_table))?;
+        let words = &catalog.tables[referenced].words;
+        (words.last().map(|w| stem(w)) == Some(last.clone())).then_some(referenced)
+    })
 }
 
 /// How a foreign-key column is named.

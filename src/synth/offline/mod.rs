@@ -25,6 +25,8 @@ mod confidence;
 #[cfg(test)]
 mod fixtures;
 mod joins;
+#[cfg(test)]
+mod lending_tests;
 mod linking;
 mod render;
 mod resolve;

@@ -39,6 +39,31 @@ pub(crate) enum Predicate {
     In(Expr, Vec<String>),
     Compare(Expr, CompareOp, Literal),
     NotNull(Expr),
+    IsNull(Expr),
+    /// `expr NOT IN ('a', 'b')` ("customers not in Brazil"; rows whose value is NULL are left out too).
+    NotIn(Expr, Vec<String>),
+    /// `NOT EXISTS (SELECT 1 FROM <tree> WHERE <tree root>.<column> = <outer>)`.
+    NotExists(Box<Absence>),
+}
+
+/// Rows of another table that must not exist for an outer row: the subquery's
+/// own join tree, whose root holds the foreign key (`column`) pointing at `outer`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Absence {
+    pub tree: JoinTree,
+    pub column: ColumnId,
+    pub outer: Expr,
+}
+
+/// An outer aggregate over the grouped rows of the inner query:
+/// `SELECT COUNT(*)` or `SELECT AVG("inner alias")` `AS alias FROM (inner)`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Wrap {
+    /// `None` counts the inner rows.
+    pub func: Option<AggFunc>,
+    /// The inner output the function applies to.
+    pub over: String,
+    pub alias: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -69,20 +94,22 @@ pub(crate) struct Query {
     /// Keys and whether each is descending.
     pub order_by: Vec<(OrderKey, bool)>,
     pub limit: Option<u64>,
-    /// When set, the statement is `SELECT COUNT(*) AS <alias> FROM (<query>) AS counted`.
-    pub count_as: Option<String>,
+    /// When set, the statement is an aggregate over this query's rows (see [`Wrap`]).
+    pub wrap: Option<Wrap>,
 }
 
 /// The SQL text of a query in the catalog's dialect.
 pub(crate) fn render(catalog: &Catalog, query: &Query) -> String {
     let writer = Writer { catalog, dialect: catalog.dialect(), tree: &query.from };
     let inner = writer.select(query);
-    match &query.count_as {
-        Some(alias) => format!(
-            "SELECT COUNT(*) AS {} FROM ({inner}) AS {}",
-            writer.dialect.quote_ident(alias),
-            writer.dialect.quote_ident("counted")
-        ),
+    let quote = |name: &str| writer.dialect.quote_ident(name);
+    match &query.wrap {
+        Some(Wrap { func: None, alias, .. }) => {
+            format!("SELECT COUNT(*) AS {} FROM ({inner}) AS {}", quote(alias), quote("counted"))
+        }
+        Some(Wrap { func: Some(func), over, alias }) => {
+            format!("SELECT {}({}) AS {} FROM ({inner}) AS {}", func.sql(), quote(over), quote(alias), quote("grouped"))
+        }
         None => inner,
     }
 }
@@ -223,6 +250,20 @@ impl Writer<'_> {
                 format!("{} {} {}", self.expr(expr), op.sql(), self.literal(literal))
             }
             Predicate::NotNull(expr) => format!("{} IS NOT NULL", self.expr(expr)),
+            Predicate::IsNull(expr) => format!("{} IS NULL", self.expr(expr)),
+            Predicate::NotIn(expr, values) => {
+                let list: Vec<String> = values.iter().map(|v| self.dialect.quote_str(v)).collect();
+                format!("{} NOT IN ({})", self.expr(expr), list.join(", "))
+            }
+            Predicate::NotExists(absence) => {
+                let inner = Writer { catalog: self.catalog, dialect: self.dialect, tree: &absence.tree };
+                let key = inner.expr(&Expr::Column { node: 0, column: absence.column });
+                format!(
+                    "NOT EXISTS (SELECT 1 FROM {} WHERE {key} = {})",
+                    inner.tables_clause(),
+                    self.expr(&absence.outer)
+                )
+            }
         }
     }
 
@@ -302,7 +343,7 @@ mod tests {
             having: vec![],
             order_by: vec![(OrderKey::Rounded(total), true)],
             limit: Some(3),
-            count_as: None,
+            wrap: None,
         };
         render(&catalog, &query)
     }

@@ -20,6 +20,7 @@ pub(crate) const STOPWORDS: &[&str] = &[
     "were",
     "be",
     "been",
+    "yet",
     "being",
     "am",
     "do",
@@ -171,6 +172,28 @@ pub(crate) const WRITE_VERBS: &[&str] = &[
 pub(crate) const WRITE_VERBS_ANYWHERE: &[&str] = &["delete", "truncate", "drop", "insert", "update", "upsert"];
 
 /// Polite openers skipped when looking for an imperative first word.
+/// Verbs whose event a table of one of these names records; irregular and
+/// common ones only (a past participle that begins a table's name, such as
+/// "rented" for `rental`, links without being listed).
+pub(crate) const EVENT_VERBS: &[(&[&str], &[&str])] = &[
+    (
+        &["bought", "buy", "buys", "purchased", "purchase", "ordered", "spent"],
+        &["order", "invoice", "purchase", "sale", "transaction"],
+    ),
+    (&["sold", "sell", "sells"], &["sale", "order", "invoice", "line", "item"]),
+    (
+        &["borrowed", "borrow", "borrows", "lent", "loaned", "checked"],
+        &["loan", "rental", "borrowing", "checkout", "lending"],
+    ),
+    (&["rented", "rent", "rents", "hired"], &["rental", "rent", "loan", "hire"]),
+    (&["paid", "pay", "pays"], &["payment"]),
+    (&["shipped", "ship", "delivered"], &["shipment", "delivery"]),
+    (&["enrolled", "enroll", "enrol", "registered"], &["enrollment", "enrolment", "registration"]),
+    (&["visited", "visit"], &["visit", "appointment"]),
+    (&["booked", "book"], &["booking", "reservation", "appointment"]),
+    (&["wrote", "written", "write", "writes", "authored"], &["author"]),
+];
+
 pub(crate) const OPENERS: &[&str] =
     &["please", "can", "could", "would", "you", "kindly", "i", "want", "to", "need", "we"];
 

@@ -71,9 +71,19 @@ impl Resolver<'_> {
 
     pub(super) fn apply_filter(&mut self, draft: &mut Draft, filter: &Filter) -> Result<(), Abstention> {
         match filter {
-            Filter::Values { alternatives, texts, either, anchor } => {
+            Filter::Values { alternatives, texts, either, anchor, negated } => {
+                let before = draft.filters.len();
                 self.apply_values(draft, alternatives, texts, *either, *anchor)?;
+                if *negated {
+                    for predicate in &mut draft.filters[before..] {
+                        if let Predicate::In(expr, values) = predicate {
+                            *predicate = Predicate::NotIn(expr.clone(), std::mem::take(values));
+                        }
+                    }
+                }
             }
+            Filter::Absent { candidates, text } => self.apply_absence(draft, candidates, text)?,
+            Filter::Missing { attribute } => self.apply_missing(draft, attribute)?,
             Filter::Text { target, text } => {
                 let column = match target {
                     Subject::Attribute(attribute) => {

@@ -119,7 +119,7 @@ impl Resolver<'_> {
         match measure {
             Measure::Attribute(attribute) => {
                 let column = self.choose_column(attribute, near, |c| {
-                    c.kind == ValueKind::Number || (!additive && c.kind == ValueKind::Date)
+                    (c.kind == ValueKind::Number && c.measurable()) || (!additive && c.kind == ValueKind::Date)
                 })?;
                 Ok(Numeric {
                     expr: NumericExpr::Column(column),

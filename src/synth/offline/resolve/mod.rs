@@ -15,16 +15,17 @@
 //! is refused, because it would double count. Top-N results are ordered by the
 //! measure and then by the key, so every database returns the same rows.
 
+mod absence;
 mod clauses;
 mod columns;
 mod dates;
 mod joining;
 
-use super::catalog::{Catalog, ColumnFacts, ColumnId, NumericExpr, TableId, ValueKind};
+use super::catalog::{Catalog, ColumnFacts, ColumnId, ForeignKeyId, NumericExpr, TableId, ValueKind, bare_name};
 use super::confidence::{Confidence, cost};
 use super::joins::{JoinGraph, JoinTree, NodeId};
 use super::linking::{EntityLink, Fit, ValueLink};
-use super::render::{Expr, Literal, OrderKey, Output, Predicate, Query};
+use super::render::{Absence, Expr, Literal, OrderKey, Output, Predicate, Query, Wrap};
 use super::shapes::{
     AggFunc, AttributeRef, EntityRef, Filter, Frame, GroupKey, Measure, OrderRequest, RankKey, Select, Subject,
 };
@@ -97,6 +98,12 @@ fn named_tables(frame: &Frame) -> Vec<TableId> {
             Filter::Text { target, .. } => add(subject_link(target).as_ref()),
             Filter::CountOf { entity, .. } => add(Some(&entity.link)),
             Filter::Compare { measure, .. } => add(measure_qualifier(measure).as_ref()),
+            Filter::Absent { candidates, .. } => {
+                if let [only] = candidates.as_slice() {
+                    add(Some(only));
+                }
+            }
+            Filter::Missing { attribute } => add(attribute.qualifier.as_ref()),
             Filter::Period { .. } | Filter::MonthOfYear { .. } => {}
         }
     }
@@ -157,7 +164,7 @@ impl Draft {
             having: Vec::new(),
             order_by: Vec::new(),
             limit: None,
-            count_as: None,
+            wrap: None,
         }
     }
 }
@@ -193,7 +200,7 @@ impl Resolver<'_> {
             query.outputs = vec![Output { expr: key.clone(), alias: None }];
             query.group_by = vec![key];
             query.having = having;
-            query.count_as = Some(alias);
+            query.wrap = Some(Wrap { func: None, over: String::new(), alias });
             return Ok(query);
         }
         let count = self.count_expr(&draft.tree, 0)?;

@@ -224,7 +224,8 @@ impl Reader<'_> {
                 self.explained.push(j);
                 self.anchors.push(j);
             }
-            self.filters.push(Filter::Values { alternatives, texts, either, anchor });
+            let negated = self.negated_values.contains(&i);
+            self.filters.push(Filter::Values { alternatives, texts, either, anchor, negated });
             i = last + 1;
         }
         Ok(())

@@ -154,6 +154,8 @@ pub(crate) enum Filter {
         texts: Vec<String>,
         either: bool,
         anchor: Option<EntityLink>,
+        /// "not in Brazil", "except Brazil": none of the values.
+        negated: bool,
     },
     /// A quoted string compared with a named column or with a table's name column.
     Text {
@@ -181,6 +183,17 @@ pub(crate) enum Filter {
         entity: EntityRef,
         op: CompareOp,
         number: f64,
+    },
+    /// "customers who never bought", "artists without albums", "staff without
+    /// a supervisor": no related row exists. Several candidates when a verb
+    /// named the event ("borrowed" -> loan or rental): the nearest is taken.
+    Absent {
+        candidates: Vec<EntityLink>,
+        text: String,
+    },
+    /// "loans not yet returned": the column (a date, usually) is empty.
+    Missing {
+        attribute: AttributeRef,
     },
 }
 

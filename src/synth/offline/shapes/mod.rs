@@ -23,6 +23,7 @@
 mod conditions;
 mod frame;
 mod intent;
+mod negation;
 mod ranking;
 
 pub(crate) use frame::*;
@@ -40,6 +41,7 @@ pub(crate) fn interpret(items: &[Item], confidence: &mut Confidence) -> Result<F
     refuse_unanswerable(items)?;
     let mut reader = Reader::new(items);
     reader.merge_qualifiers();
+    reader.read_negations()?;
     reader.read_comparisons()?;
     let ranked = reader.read_ranking()?;
     reader.read_time()?;
@@ -60,7 +62,7 @@ pub(crate) fn interpret(items: &[Item], confidence: &mut Confidence) -> Result<F
     Ok(Frame { select, group: reader.group, filters: reader.filters, order: reader.order, context: reader.context })
 }
 
-/// Write requests, negations and relative dates cannot be answered correctly here.
+/// Write requests and relative dates cannot be answered correctly here.
 fn refuse_unanswerable(items: &[Item]) -> Result<(), Abstention> {
     for item in items {
         match item.kind {
@@ -69,9 +71,6 @@ fn refuse_unanswerable(items: &[Item]) -> Result<(), Abstention> {
                     "sqlsynth only answers read-only questions: '{}' asks to change data",
                     item.text
                 )));
-            }
-            ItemKind::Keyword(Keyword::Negation) => {
-                return Err(abstain(format!("negated questions ('{}') are not supported offline", item.text)));
             }
             ItemKind::Keyword(Keyword::RelativeTime) => {
                 return Err(abstain(format!(
@@ -99,6 +98,8 @@ struct Reader<'a> {
     listed_at: Option<usize>,
     /// Entities a value or quoted string was attached to ("customers in Brazil").
     anchors: Vec<usize>,
+    /// Values right after a negation ("not in Brazil").
+    negated_values: Vec<usize>,
 }
 
 impl<'a> Reader<'a> {
@@ -114,6 +115,7 @@ impl<'a> Reader<'a> {
             explained: Vec::new(),
             listed_at: None,
             anchors: Vec::new(),
+            negated_values: Vec::new(),
         }
     }
 
@@ -324,7 +326,7 @@ impl<'a> Reader<'a> {
                         );
                     }
                 }
-                ItemKind::Unknown => {
+                ItemKind::Unknown | ItemKind::Action(_) => {
                     confidence
                         .doubt(cost::UNKNOWN_WORD, format!("could not map '{}' to any table or column", item.text));
                 }
@@ -535,7 +537,7 @@ mod tests {
     #[test]
     fn write_requests_negations_and_relative_dates_are_refused() {
         assert!(refusal("Delete all customers").contains("read-only"));
-        assert!(refusal("customers not in Brazil").contains("negated"));
+        assert!(refusal("customers not more than 3").contains("negates"));
         assert!(refusal("orders this year").contains("relative"));
     }
 
