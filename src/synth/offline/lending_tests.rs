@@ -48,6 +48,10 @@ fn survey() {
         "Show the members with last name 'Smith'",
         "What is the total amount of fines paid in 2021?",
         "loyal members",
+        "Members who spent more than 10 in total",
+        "How many members paid more than 20 in fines?",
+        "What is the average number of loans per member?",
+        "Average number of copies per book",
     ] {
         println!("{q}\n    {:?}", sql(q));
     }

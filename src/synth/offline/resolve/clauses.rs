@@ -103,13 +103,23 @@ impl Resolver<'_> {
                 let numeric = self.numeric(measure, &near, false)?;
                 let node = self.attach(&mut draft.tree, numeric.expr.table())?;
                 if self.reached_through_fan_out(&draft.tree, node) {
-                    self.confidence.doubt(
-                        cost::UNDERSPECIFIED,
-                        format!(
-                            "'{text}' compares single {} rows, not a total",
-                            self.catalog.table_name(node_table(&draft.tree, node))
-                        ),
-                    );
+                    // "customers who spent more than 40": the total per row asked about.
+                    let rows_asked_about = matches!(self.frame.select, Select::List { .. } | Select::CountRows(_));
+                    if !rows_asked_about {
+                        return Err(abstain(format!(
+                            "'{text}' compares a total per {} row, which only lists and counts support offline",
+                            self.catalog.table_name(draft.tree.root())
+                        )));
+                    }
+                    self.refuse_double_counting(&draft.tree, node, text)?;
+                    let value = numeric_expr(numeric.expr, node);
+                    draft.having_totals.push(HavingTotal {
+                        sum: Expr::Aggregate(AggFunc::Sum, Box::new(value)),
+                        op: *op,
+                        number: *number,
+                        alias: aggregate_alias(AggFunc::Sum, &numeric.name),
+                    });
+                    return Ok(());
                 }
                 draft.filters.push(Predicate::Compare(numeric_expr(numeric.expr, node), *op, Literal::Number(*number)));
             }

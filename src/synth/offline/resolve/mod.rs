@@ -52,6 +52,7 @@ pub(crate) fn resolve(
         Select::List { entity, attributes, identify } => resolver.list(entity.link, attributes, *identify)?,
         Select::Distinct(attribute) => resolver.distinct(attribute)?,
         Select::Aggregate { func, measure } => resolver.aggregate(*func, measure)?,
+        Select::CountAggregate { func, counted } => resolver.count_aggregate(*func, counted)?,
         Select::Ranked { subject, key, descending, limit } => resolver.ranked(subject, key, *descending, *limit)?,
     };
     resolver.judge_joins(&query.from);
@@ -73,7 +74,9 @@ fn named_tables(frame: &Frame) -> Vec<TableId> {
         Subject::Attribute(a) => a.qualifier,
     };
     match &frame.select {
-        Select::CountRows(e) | Select::List { entity: e, .. } => add(Some(&e.link)),
+        Select::CountRows(e) | Select::List { entity: e, .. } | Select::CountAggregate { counted: e, .. } => {
+            add(Some(&e.link))
+        }
         Select::CountValues(a) | Select::Distinct(a) => add(a.qualifier.as_ref()),
         Select::Aggregate { measure, .. } => add(measure_qualifier(measure).as_ref()),
         Select::Ranked { subject, key, .. } => {
@@ -140,6 +143,24 @@ struct Draft {
     tie_breakers: Vec<Expr>,
     /// Grouped by year or month: order by the bucket.
     time_bucket: bool,
+    /// "customers who spent more than 40": totals per listed row, for HAVING.
+    having_totals: Vec<HavingTotal>,
+}
+
+/// `SUM(measure) op number` per listed or counted row: a comparison on a
+/// measure of the many side ("customers who spent more than 40").
+#[derive(Debug, Clone)]
+struct HavingTotal {
+    sum: Expr,
+    op: CompareOp,
+    number: f64,
+    alias: String,
+}
+
+impl HavingTotal {
+    fn predicate(&self) -> Predicate {
+        Predicate::Compare(self.sum.clone(), self.op, Literal::Number(self.number))
+    }
 }
 
 impl Draft {
@@ -151,6 +172,7 @@ impl Draft {
             group_by: Vec::new(),
             tie_breakers: Vec::new(),
             time_bucket: false,
+            having_totals: Vec::new(),
         }
     }
 
@@ -188,7 +210,8 @@ impl Resolver<'_> {
         }
         let mut draft = Draft::new(root);
         self.prepare(&mut draft)?;
-        let having = self.having_counts(&mut draft)?;
+        let mut having = self.having_counts(&mut draft)?;
+        having.extend(draft.having_totals.iter().map(HavingTotal::predicate));
         let alias = count_alias(self.catalog, entity.link);
         if !having.is_empty() {
             if !draft.group_by.is_empty() {
@@ -209,6 +232,26 @@ impl Resolver<'_> {
         if query.group_by.is_empty() {
             query.order_by.clear();
         }
+        Ok(query)
+    }
+
+    /// "average number of tracks per album": the counts per group, then their average.
+    fn count_aggregate(&mut self, func: AggFunc, counted: &EntityRef) -> Result<Query, Abstention> {
+        if self.group.is_none() {
+            return Err(abstain(format!(
+                "'{} number of {}' needs what to count per (such as 'per customer')",
+                func.alias_prefix(),
+                counted.text
+            )));
+        }
+        if self.counted_of_having().is_some() {
+            return Err(abstain("an average of counts with 'more than N ...' is not supported offline"));
+        }
+        let mut query = self.count_rows(counted)?;
+        let over = count_alias(self.catalog, counted.link);
+        query.order_by.clear();
+        query.limit = None;
+        query.wrap = Some(Wrap { func: Some(func), alias: aggregate_alias(func, &over), over });
         Ok(query)
     }
 
@@ -248,6 +291,21 @@ impl Resolver<'_> {
             self.push_column(&mut draft, node, *column);
         }
         let having = self.having_counts(&mut draft)?;
+        let totals = std::mem::take(&mut draft.having_totals);
+        if let Some(first) = totals.first() {
+            if !having.is_empty() {
+                return Err(abstain("a count and a total compared in one question are not supported offline"));
+            }
+            let alias = first.alias.clone();
+            draft.group_by = draft.outputs.iter().map(|o| o.expr.clone()).collect();
+            draft.tie_breakers = self.key_exprs(root, 0);
+            for total in &totals {
+                draft.outputs.push(Output { expr: total.sum.clone(), alias: Some(total.alias.clone()) });
+            }
+            let mut query = self.grouped_order(draft, &alias)?;
+            query.having = totals.iter().map(HavingTotal::predicate).collect();
+            return Ok(query);
+        }
         if !having.is_empty() {
             let counted = self.counted_of_having();
             let alias = counted.map_or_else(|| "related_count".to_string(), |e| count_alias(self.catalog, e.link));
@@ -562,8 +620,12 @@ mod tests {
     }
 
     #[test]
-    fn average_number_of_related_rows_still_abstains() {
-        assert!(sql("What is the average number of items per order?").is_err(), "rows of another table are counted");
+    fn average_number_of_related_rows_averages_the_counts_per_group() {
+        let average = sql("What is the average number of orders per customer?").unwrap();
+        assert!(average.starts_with(r#"SELECT AVG("order_count") AS "avg_order_count" FROM (SELECT"#), "{average}");
+        assert!(average.contains(r#"COUNT(*) AS "order_count""#) && average.ends_with(r#"AS "grouped""#), "{average}");
+        assert!(!average.contains("ORDER BY"), "{average}");
+        assert!(sql("What is the average number of orders?").unwrap_err().contains("per"));
     }
 
     #[test]

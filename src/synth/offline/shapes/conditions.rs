@@ -8,7 +8,7 @@
 
 use super::*;
 use crate::synth::offline::linking::ValueLink;
-use crate::synth::offline::vocabulary::CompareOp;
+use crate::synth::offline::vocabulary::{CONCEPT_WORDS, CompareOp, Concept};
 
 impl Reader<'_> {
     /// "more than 20 tracks", "a total over 20", "longer than 300000 milliseconds".
@@ -30,6 +30,21 @@ impl Reader<'_> {
                 } else {
                     Measure::Concept { concept, text: self.items[i].text.clone(), qualifier: None }
                 };
+                self.filters.push(Filter::Compare { measure, op, number, text });
+            } else if let Some(m) = i.checked_sub(1).filter(|&m| self.spends(m)) {
+                // "spent more than 40 (on invoices) (in total)": money compared, the table says whose.
+                self.mark([m]);
+                let mut measure =
+                    Measure::Concept { concept: Concept::Money, text: self.items[m].text.clone(), qualifier: None };
+                if let (Measure::Concept { qualifier, .. }, Some(link)) = (&mut measure, self.single_link(i + 2))
+                    && self.is_entity(i + 2)
+                {
+                    *qualifier = Some(link);
+                    self.mark([i + 2]);
+                }
+                let in_total =
+                    (i + 2..self.items.len()).find(|&j| self.free(j)).filter(|&j| self.is_keyword(j, Keyword::Sum));
+                self.mark(in_total);
                 self.filters.push(Filter::Compare { measure, op, number, text });
             } else if self.is_entity(i + 2) {
                 let entity = self.entity(i + 2)?;
@@ -62,6 +77,13 @@ impl Reader<'_> {
             }
         }
         Ok(())
+    }
+
+    /// A money verb or noun right before a comparison ("spent more than", "paid over").
+    fn spends(&self, i: usize) -> bool {
+        let money_word =
+            CONCEPT_WORDS.iter().any(|(w, c)| *c == Concept::Money && self.items[i].text.eq_ignore_ascii_case(w));
+        self.free(i) && (matches!(self.kind(i), Some(ItemKind::Concept(Concept::Money))) || money_word)
     }
 
     /// Years, months, year ranges and "per year" / "per month".

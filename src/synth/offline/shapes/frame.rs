@@ -109,6 +109,11 @@ pub(crate) enum Select {
         func: AggFunc,
         measure: Measure,
     },
+    /// "average number of tracks per album": the function over the per-group counts.
+    CountAggregate {
+        func: AggFunc,
+        counted: EntityRef,
+    },
     Ranked {
         subject: Subject,
         key: RankKey,

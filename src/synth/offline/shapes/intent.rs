@@ -3,8 +3,8 @@
 //! customers"), grouping ("per country", "by genre", "each year") and ordering
 //! ("sorted by", "alphabetically").
 //!
-//! Invariants: at most one group key; "average number of ..." (an aggregate
-//! of counts) abstains rather than being read as a plain count.
+//! Invariants: at most one group key; "average number of X per Y" is the
+//! average of the counts per group, never a plain count.
 
 use super::*;
 use crate::synth::offline::vocabulary::Concept;
@@ -101,7 +101,13 @@ impl Reader<'_> {
                 self.mark([at, at + 1, at + 2]);
                 return Ok(Select::Aggregate { func, measure: self.measure(at + 2) });
             }
-            return Err(abstain(format!("'{text} number of ...' (an aggregate of counts) is not supported offline")));
+            if self.is_entity(at + 2) {
+                // "average number of tracks per album": the function of the counts per group.
+                let counted = self.entity(at + 2)?;
+                self.mark([at, at + 1, at + 2]);
+                return Ok(Select::CountAggregate { func, counted });
+            }
+            return Err(abstain(format!("could not tell what '{text} number of ...' counts")));
         }
         let measure_at = self.next_where(at + 1, |j| self.is_measure(j), |j| self.is_entity(j) || self.is_value(j));
         if let Some(m) = measure_at {
