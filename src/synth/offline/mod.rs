@@ -30,6 +30,7 @@ mod lending_tests;
 mod linking;
 mod render;
 mod resolve;
+mod restate;
 mod shapes;
 pub(crate) mod tokens;
 mod vocabulary;
@@ -88,7 +89,7 @@ impl OfflineSynthesizer {
             sql: render::render(&self.catalog, &query),
             synthesizer: SynthesizerKind::Offline,
             confidence: confidence.score(),
-            restatement: None,
+            restatement: Some(restate::restate(&self.catalog, &query)),
         })
     }
 }
