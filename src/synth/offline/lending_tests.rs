@@ -13,7 +13,10 @@ fn synth() -> OfflineSynthesizer {
 }
 
 fn sql(question: &str) -> Result<String, String> {
-    synth().synthesize(question).map(|a| format!("{}\n    {}", a.sql, a.restatement.unwrap_or_default())).map_err(|a| a.reason)
+    synth()
+        .synthesize(question)
+        .map(|a| format!("{}\n    {}", a.sql, a.restatement.unwrap_or_default()))
+        .map_err(|a| a.reason)
 }
 
 #[test]

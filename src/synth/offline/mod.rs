@@ -24,6 +24,7 @@ mod catalog;
 mod confidence;
 #[cfg(test)]
 mod fixtures;
+mod hints;
 mod joins;
 #[cfg(test)]
 mod lending_tests;
@@ -65,17 +66,23 @@ impl OfflineSynthesizer {
         OfflineSynthesizer { catalog, graph, linker, min_confidence }
     }
 
-    /// SQL for the question, or an abstention whose reason names the word or concept it could not map.
+    /// SQL for the question, or an abstention whose reason names the word or
+    /// concept it could not map and, for a word, how to teach it (a glossary
+    /// line, and the column it nearly matched).
     pub fn synthesize(&self, question: &str) -> Result<SqlAnswer, Abstention> {
         let tokens = tokens::tokenize(question);
         if !tokens.iter().any(|t| t.is_word()) {
             return Err(Abstention { reason: "the question has no words".into() });
         }
         let items = self.linker.link(&tokens);
+        self.answer(&items).map_err(|abstention| hints::with_glossary_hint(abstention, &items, &self.catalog))
+    }
+
+    fn answer(&self, items: &[linking::Item]) -> Result<SqlAnswer, Abstention> {
         let mut confidence = Confidence::default();
-        let query = shapes::interpret(&items, &mut confidence)
+        let query = shapes::interpret(items, &mut confidence)
             .and_then(|frame| resolve::resolve(&frame, &self.catalog, &self.graph, &mut confidence))
-            .map_err(|abstention| with_unknown_words(abstention, &items))?;
+            .map_err(|abstention| with_unknown_words(abstention, items))?;
         if confidence.score() < self.min_confidence {
             let reasons = confidence.reasons();
             let reason = match reasons.as_slice() {

@@ -30,7 +30,11 @@ pub(crate) fn restate(catalog: &Catalog, query: &Query) -> String {
     if let Some(limit) = query.limit {
         text.push_str(&format!(", top {limit}"));
         if let Some((key, descending)) = query.order_by.first() {
-            text.push_str(&format!(" by {}{}", words.order_key(query, key), if *descending { "" } else { " ascending" }));
+            text.push_str(&format!(
+                " by {}{}",
+                words.order_key(query, key),
+                if *descending { "" } else { " ascending" }
+            ));
         }
     }
     match &query.wrap {
