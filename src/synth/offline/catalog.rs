@@ -63,6 +63,9 @@ pub(crate) struct ColumnFacts {
     pub in_foreign_key: bool,
     /// The table's single-column primary key.
     pub is_key: bool,
+    /// A number that holds a calendar year (`release_year`, `year`): "released
+    /// in 2006" compares it with the year itself.
+    pub year: bool,
     /// Bookkeeping rather than data: when the row was last touched
     /// (`last_update`, `modified_at`), or when it was created (`created_at`)
     /// while the table has another date. Never a label, never the date a
@@ -225,7 +228,8 @@ fn table_facts(dialect: Dialect, table: &crate::plan::schema::Table) -> TableFac
             } else {
                 Vec::new()
             };
-            ColumnFacts { words, kind, concepts, in_foreign_key, is_key, audit: false }
+            let year = kind == ValueKind::Number && !in_foreign_key && words.last().is_some_and(|w| w == "year");
+            ColumnFacts { words, kind, concepts, in_foreign_key, is_key, year, audit: false }
         })
         .collect();
     let mut columns = columns;
@@ -392,6 +396,7 @@ mod tests {
             concepts: vec![],
             in_foreign_key: false,
             is_key: false,
+            year: false,
             audit: false,
         }
     }

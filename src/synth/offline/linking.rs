@@ -155,7 +155,7 @@ impl Linker {
         let roles = foreign_key_roles(catalog, table);
         for column in catalog.column_ids(table) {
             let words = &catalog.column(column).words;
-            let date = catalog.column(column).kind == ValueKind::Date;
+            let date = catalog.column(column).kind == ValueKind::Date || catalog.column(column).year;
             let exact = |column| Link::Column(ColumnLink { column, fit: Fit::Exact, date });
             match roles.get(&column.column) {
                 Some(Role::Plain) => continue,
@@ -170,9 +170,12 @@ impl Linker {
             if column_key.len() > table_key.len() && column_key.starts_with(&table_key) {
                 self.add_phrase(column_key[table_key.len()..].to_vec(), exact(column));
             }
-            if catalog.column(column).kind == ValueKind::Date {
-                let modifier: Vec<String> =
-                    words.iter().filter(|w| !matches!(w.as_str(), "date" | "time" | "at" | "on")).cloned().collect();
+            if date {
+                let modifier: Vec<String> = words
+                    .iter()
+                    .filter(|w| !matches!(w.as_str(), "date" | "time" | "at" | "on" | "year"))
+                    .cloned()
+                    .collect();
                 if !modifier.is_empty() && stems(&modifier) != table_key {
                     self.add_phrase(stems(&modifier), exact(column));
                 }

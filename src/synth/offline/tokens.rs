@@ -103,6 +103,13 @@ pub(crate) fn singular(word: &str) -> String {
     }
 }
 
+/// "artist" but not "artists", "status" too: the last word of a noun phrase
+/// is singular, so the question asks for one row.
+pub(crate) fn is_singular(text: &str) -> bool {
+    let last = text.split_whitespace().last().unwrap_or(text).to_lowercase();
+    !last.ends_with('s') || last.ends_with("ss") || last.ends_with("us") || last.ends_with("is")
+}
+
 /// Splits a schema name into lower-case words: `InvoiceLine`, `invoice_line`
 /// and `INVOICE_LINE` all give `["invoice", "line"]`; `HTMLParser` gives
 /// `["html", "parser"]`; `address2` gives `["address", "2"]`.

@@ -347,7 +347,18 @@ impl Concept {
         match self {
             Concept::Money => &["total", "amount", "revenue", "sales", "sale", "payment", "paid", "subtotal", "income"],
             Concept::Price => &["price", "cost", "fee"],
-            Concept::Duration => &["milliseconds", "millisecond", "ms", "seconds", "duration", "length", "runtime"],
+            Concept::Duration => &[
+                "milliseconds",
+                "millisecond",
+                "ms",
+                "seconds",
+                "minutes",
+                "mins",
+                "hours",
+                "duration",
+                "length",
+                "runtime",
+            ],
             Concept::Size => &["bytes", "size"],
             Concept::When => &[],
         }
@@ -388,6 +399,10 @@ pub(crate) const CONCEPT_WORDS: &[(&str, Concept)] = &[
     ("length", Concept::Duration),
     ("duration", Concept::Duration),
     ("runtime", Concept::Duration),
+    ("minutes", Concept::Duration),
+    ("minute", Concept::Duration),
+    ("hours", Concept::Duration),
+    ("long", Concept::Duration),
     ("size", Concept::Size),
 ];
 

@@ -126,6 +126,31 @@ impl Resolver<'_> {
             Filter::Period { column, from, until } => {
                 let (node, column) = self.date_column(&mut draft.tree, column.as_ref())?;
                 let date = Expr::Column { node, column };
+                if self.catalog.column(column).year {
+                    // "released in 2006": the column holds the year itself.
+                    let whole_years = from.is_none_or(|f| f.month == 1) && until.is_none_or(|u| u.month == 1);
+                    if !whole_years {
+                        return Err(abstain(format!(
+                            "{} holds years, not dates: a month cannot be compared with it",
+                            self.catalog.describe(column)
+                        )));
+                    }
+                    let year = |ym: &YearMonth| Literal::Number(f64::from(ym.year));
+                    match (from, until) {
+                        (Some(f), Some(u)) if u.year == f.year + 1 => {
+                            draft.filters.push(Predicate::Compare(date, CompareOp::Eq, year(f)));
+                        }
+                        _ => {
+                            if let Some(f) = from {
+                                draft.filters.push(Predicate::Compare(date.clone(), CompareOp::Ge, year(f)));
+                            }
+                            if let Some(u) = until {
+                                draft.filters.push(Predicate::Compare(date, CompareOp::Lt, year(u)));
+                            }
+                        }
+                    }
+                    return Ok(());
+                }
                 if let Some(from) = from {
                     draft.filters.push(Predicate::Compare(date.clone(), CompareOp::Ge, Literal::Date(*from)));
                 }
@@ -135,6 +160,9 @@ impl Resolver<'_> {
             }
             Filter::MonthOfYear { column, month } => {
                 let (node, column) = self.date_column(&mut draft.tree, column.as_ref())?;
+                if self.catalog.column(column).year {
+                    return Err(abstain(format!("{} holds years, not months", self.catalog.describe(column))));
+                }
                 let month_of = Expr::Month(Box::new(Expr::Column { node, column }));
                 draft.filters.push(Predicate::Compare(month_of, CompareOp::Eq, Literal::Number(f64::from(*month))));
             }

@@ -18,7 +18,7 @@ impl Resolver<'_> {
     ) -> Result<(NodeId, ColumnId), Abstention> {
         if let Some(attribute) = named {
             let near = self.tree_tables(tree);
-            let column = self.choose_column(attribute, &near, |c| c.kind == ValueKind::Date)?;
+            let column = self.choose_column(attribute, &near, |c| c.kind == ValueKind::Date || c.year)?;
             return Ok((self.attach(tree, column.table)?, column));
         }
         let root = tree.root();

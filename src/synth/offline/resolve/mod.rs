@@ -27,9 +27,9 @@ use super::joins::{JoinGraph, JoinTree, NodeId};
 use super::linking::{EntityLink, Fit, ValueLink};
 use super::render::{Absence, Expr, Literal, OrderKey, Output, Predicate, Query, Wrap};
 use super::shapes::{
-    AggFunc, AttributeRef, EntityRef, Filter, Frame, GroupKey, Measure, OrderRequest, RankKey, Select, Subject,
+    AggFunc, AttributeRef, EntityRef, Filter, Frame, GroupKey, Measure, OrderRequest, RankKey, Select, Subject, YearMonth,
 };
-use super::tokens::{singular, snake_case, stem};
+use super::tokens::{is_singular, singular, snake_case, stem};
 use super::vocabulary::{CompareOp, Concept};
 use crate::synth::Abstention;
 
@@ -390,6 +390,7 @@ impl Resolver<'_> {
             // "average revenue per invoice": the average over invoices, not one group per invoice.
             self.group = None;
         }
+        self.check_units(&numeric)?;
         let mut draft = Draft::new(numeric.expr.table());
         self.prepare(&mut draft)?;
         self.refuse_having()?;
@@ -442,6 +443,7 @@ impl Resolver<'_> {
                 let wanted_func = *func;
                 let numeric =
                     self.numeric(measure, &near, wanted_func.is_none_or(|f| f != AggFunc::Min && f != AggFunc::Max))?;
+                self.check_units(&numeric)?;
                 let per_row = subject_table.is_some_and(|s| self.reaches_without_fan_out(s, numeric.expr.table()));
                 if per_row && let Some(subject_table) = subject_table {
                     self.ranked_rows(subject_table, &numeric, descending)?
@@ -465,6 +467,34 @@ impl Resolver<'_> {
         };
         query.limit = limit;
         Ok(query)
+    }
+
+    /// "average track length in milliseconds": every unit word must fit the
+    /// chosen measure (name it as a candidate column, or a concept it has).
+    fn check_units(&self, numeric: &Numeric) -> Result<(), Abstention> {
+        let columns: Vec<ColumnId> = match numeric.expr {
+            NumericExpr::Column(c) => vec![c],
+            NumericExpr::Product(a, b) => vec![a, b],
+        };
+        for unit in &self.frame.units {
+            let fits = match unit {
+                Measure::Attribute(attribute) => {
+                    attribute.candidates.iter().any(|c| columns.contains(&c.column))
+                }
+                Measure::Concept { concept, .. } => {
+                    numeric.concept == Some(*concept)
+                        || columns.iter().any(|&c| self.catalog.column(c).concepts.contains(concept))
+                }
+            };
+            if !fits {
+                return Err(abstain(format!(
+                    "'{}' does not fit {}, the measure chosen",
+                    unit.text(),
+                    self.describe_numeric(numeric.expr)
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// Rows of one table ordered by a value of each row ("the 10 longest tracks").
@@ -553,12 +583,6 @@ fn subject_text(subject: &Subject) -> &str {
         Subject::Entity(e) => &e.text,
         Subject::Attribute(a) => &a.text,
     }
-}
-
-/// "artist" but not "artists": a singular subject asks for one row.
-fn is_singular(text: &str) -> bool {
-    let last = text.split_whitespace().last().unwrap_or(text).to_lowercase();
-    !last.ends_with('s') || last.ends_with("ss") || last.ends_with("us") || last.ends_with("is")
 }
 
 fn join_names<S: AsRef<str>>(names: &[S]) -> String {

@@ -217,4 +217,7 @@ pub(crate) struct Frame {
     pub order: Option<OrderRequest>,
     /// Other tables the question names; they are joined.
     pub context: Vec<EntityRef>,
+    /// Words that restate the measure's unit or column ("average track length
+    /// in milliseconds", "total size in bytes"): the chosen column must fit them.
+    pub units: Vec<Measure>,
 }

@@ -30,6 +30,7 @@ pub(crate) use frame::*;
 
 use super::confidence::{Confidence, cost};
 use super::linking::{EntityLink, Item, ItemKind};
+use super::tokens::is_singular;
 use super::vocabulary::Keyword;
 use crate::synth::Abstention;
 fn abstain(reason: impl Into<String>) -> Abstention {
@@ -58,8 +59,16 @@ pub(crate) fn interpret(items: &[Item], confidence: &mut Confidence) -> Result<F
     }
     let select = select.ok_or_else(|| abstain("could not tell what the question asks for"))?;
     let select = reader.attach_list_attributes(select);
+    let (select, units) = reader.take_units(select);
     reader.report_leftovers(confidence);
-    Ok(Frame { select, group: reader.group, filters: reader.filters, order: reader.order, context: reader.context })
+    Ok(Frame {
+        select,
+        group: reader.group,
+        filters: reader.filters,
+        order: reader.order,
+        context: reader.context,
+        units,
+    })
 }
 
 /// Write requests and relative dates cannot be answered correctly here.
@@ -298,6 +307,36 @@ impl<'a> Reader<'a> {
         }
         let identify = attributes.is_empty() || !before_table;
         Select::List { entity, attributes, identify }
+    }
+
+    /// Columns and concepts left over after an aggregate or ranking of one
+    /// measure: "in milliseconds", "duration", "in bytes" name its unit or its
+    /// column again. The resolver checks that the chosen column fits each.
+    /// "What is the longest track duration?", "the date of the most recent
+    /// invoice": a superlative about one row that names the measured value
+    /// again asks for the value (the maximum or minimum), not the row.
+    fn take_units(&mut self, select: Select) -> (Select, Vec<Measure>) {
+        let measured = matches!(select, Select::Aggregate { .. } | Select::Ranked { key: RankKey::Measure(..), .. });
+        if !measured {
+            return (select, Vec::new());
+        }
+        let mut units = Vec::new();
+        for j in 0..self.items.len() {
+            let unit = matches!(self.kind(j), Some(ItemKind::Attribute(_) | ItemKind::Concept(_)));
+            if self.free(j) && unit && !self.is_adjective(j) {
+                self.mark([j]);
+                units.push(self.measure(j));
+            }
+        }
+        let select = match select {
+            Select::Ranked { key: RankKey::Measure(func, measure), descending, limit: None | Some(1), subject }
+                if !units.is_empty() && func.is_none() && matches!(&subject, Subject::Entity(e) if is_singular(&e.text)) =>
+            {
+                Select::Aggregate { func: if descending { AggFunc::Max } else { AggFunc::Min }, measure }
+            }
+            other => other,
+        };
+        (select, units)
     }
 
     /// Unused tables join in; unused words, numbers and keywords lower the confidence.
