@@ -111,6 +111,11 @@ pub(crate) struct Linker {
     exact_values: HashMap<String, Vec<ValueLink>>,
     /// Each table's name stems, for verbs that name its event.
     table_stems: Vec<Vec<String>>,
+    /// Stems of the first word of multi-word column names (`billing_country`,
+    /// `ship_date`) and of role names (`support_rep_id`, `supervisor_id`): a
+    /// verb starting one of them ("billed", "shipped", "supports",
+    /// "supervised") says the question is about that column or role.
+    verb_targets: Vec<String>,
 }
 
 impl Linker {
@@ -123,6 +128,7 @@ impl Linker {
             longest_value: 0,
             exact_values: HashMap::new(),
             table_stems: catalog.tables.iter().map(|t| stems(&t.words)).collect(),
+            verb_targets: verb_targets(catalog),
         };
         for table in 0..catalog.tables.len() {
             linker.index_table(catalog, table);
@@ -316,7 +322,11 @@ impl Linker {
             return None;
         }
         let events = self.event_tables(token);
-        if !events.is_empty() {
+        let verb_form = lower.ends_with("ed") || lower.ends_with('s') || lower.ends_with("ing");
+        let targets_column = verb_form
+            && token.stem.len() >= 4
+            && self.verb_targets.iter().any(|target| target.starts_with(&token.stem));
+        if !events.is_empty() || targets_column {
             return Some((ItemKind::Action(events), false));
         }
         Some((ItemKind::Unknown, false))
@@ -455,6 +465,29 @@ fn month_at(tokens: &[Token], i: usize) -> Option<u32> {
         }
     }
     Some(index as u32 + 1)
+}
+
+/// Stems of column-name prefixes and role names, for verbs (see [`Linker`]).
+fn verb_targets(catalog: &Catalog) -> Vec<String> {
+    let mut targets: Vec<String> = Vec::new();
+    for table in 0..catalog.tables.len() {
+        for column in catalog.column_ids(table) {
+            let words = &catalog.column(column).words;
+            if words.len() > 1 && !catalog.column(column).audit {
+                targets.push(stem(&words[0]));
+            }
+        }
+        for role in foreign_key_roles(catalog, table).into_values() {
+            if let Role::Named { words, .. } = role
+                && let Some(first) = words.first()
+            {
+                targets.push(stem(first));
+            }
+        }
+    }
+    targets.sort();
+    targets.dedup();
+    targets
 }
 
 /// A many-to-many link table's name means the table it links to that its

@@ -222,6 +222,18 @@ impl Resolver<'_> {
                 return Ok(*only);
             }
         }
+        // "invoices billed to Germany": a verb beginning one column's name settles it.
+        let named_by_verb: Vec<ColumnId> = columns
+            .iter()
+            .copied()
+            .filter(|&c| {
+                let first = self.catalog.column(c).words.first().map(|w| stem(w));
+                self.frame.verbs.iter().any(|v| first.as_ref().is_some_and(|f| f.starts_with(&v.stem)))
+            })
+            .collect();
+        if let [only] = named_by_verb.as_slice() {
+            return Ok(*only);
+        }
         let near = self.tree_tables(tree);
         let mut scored: Vec<(usize, ColumnId)> =
             columns.iter().filter_map(|&c| self.distance_to(c.table, &near).map(|d| (d, c))).collect();

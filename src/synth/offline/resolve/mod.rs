@@ -27,7 +27,8 @@ use super::joins::{JoinGraph, JoinTree, NodeId};
 use super::linking::{EntityLink, Fit, ValueLink};
 use super::render::{Absence, Expr, Literal, OrderKey, Output, Predicate, Query, Wrap};
 use super::shapes::{
-    AggFunc, AttributeRef, EntityRef, Filter, Frame, GroupKey, Measure, OrderRequest, RankKey, Select, Subject, YearMonth,
+    AggFunc, AttributeRef, EntityRef, Filter, Frame, GroupKey, Measure, OrderRequest, RankKey, Select, Subject,
+    YearMonth,
 };
 use super::tokens::{is_singular, singular, snake_case, stem};
 use super::vocabulary::{CompareOp, Concept};
@@ -56,6 +57,7 @@ pub(crate) fn resolve(
         Select::Ranked { subject, key, descending, limit } => resolver.ranked(subject, key, *descending, *limit)?,
     };
     resolver.judge_joins(&query.from);
+    resolver.check_verbs(&query)?;
     Ok(query)
 }
 
@@ -469,6 +471,25 @@ impl Resolver<'_> {
         Ok(query)
     }
 
+    /// Every leftover verb must name something the query involves: a table it
+    /// joins ("bought" -> invoice), a column whose name it begins ("billed" ->
+    /// `billing_country`), or a role it joins through ("supports" -> `support_rep_id`).
+    fn check_verbs(&self, query: &Query) -> Result<(), Abstention> {
+        for verb in &self.frame.verbs {
+            let starts = |words: &[String]| words.first().is_some_and(|w| stem(w).starts_with(&verb.stem));
+            let joined = query.from.nodes.iter().any(|n| verb.events.iter().any(|e| e.table == n.table));
+            let through_role = query.from.nodes.iter().filter_map(|n| n.step).any(|(_, edge)| {
+                let fk = &self.catalog.schema.tables[edge.fk.table].foreign_keys[edge.fk.index];
+                fk.columns.len() == 1 && starts(&super::tokens::split_identifier(&fk.columns[0]))
+            });
+            let used_column = query_columns(query).into_iter().any(|c| starts(&self.catalog.column(c).words));
+            if !(joined || through_role || used_column) {
+                return Err(abstain(format!("could not tell how '{}' fits the question", verb.text)));
+            }
+        }
+        Ok(())
+    }
+
     /// "average track length in milliseconds": every unit word must fit the
     /// chosen measure (name it as a candidate column, or a concept it has).
     fn check_units(&self, numeric: &Numeric) -> Result<(), Abstention> {
@@ -478,9 +499,7 @@ impl Resolver<'_> {
         };
         for unit in &self.frame.units {
             let fits = match unit {
-                Measure::Attribute(attribute) => {
-                    attribute.candidates.iter().any(|c| columns.contains(&c.column))
-                }
+                Measure::Attribute(attribute) => attribute.candidates.iter().any(|c| columns.contains(&c.column)),
                 Measure::Concept { concept, .. } => {
                     numeric.concept == Some(*concept)
                         || columns.iter().any(|&c| self.catalog.column(c).concepts.contains(concept))
@@ -522,6 +541,36 @@ impl Resolver<'_> {
         query.order_by = order;
         Ok(query)
     }
+}
+
+/// Every column a query's outputs, filters, grouping and HAVING use.
+fn query_columns(query: &Query) -> Vec<ColumnId> {
+    fn walk(expr: &Expr, out: &mut Vec<ColumnId>) {
+        match expr {
+            Expr::Column { column, .. } => out.push(*column),
+            Expr::Year(e) | Expr::Month(e) | Expr::CountDistinct(e) | Expr::Aggregate(_, e) => walk(e, out),
+            Expr::Product(a, b) => {
+                walk(a, out);
+                walk(b, out);
+            }
+            Expr::CountRows => {}
+        }
+    }
+    let mut columns = Vec::new();
+    for expr in query.outputs.iter().map(|o| &o.expr).chain(&query.group_by) {
+        walk(expr, &mut columns);
+    }
+    for predicate in query.filters.iter().chain(&query.having) {
+        match predicate {
+            Predicate::In(e, _)
+            | Predicate::NotIn(e, _)
+            | Predicate::Compare(e, _, _)
+            | Predicate::NotNull(e)
+            | Predicate::IsNull(e) => walk(e, &mut columns),
+            Predicate::NotExists(absence) => walk(&absence.outer, &mut columns),
+        }
+    }
+    columns
 }
 
 fn node_table(tree: &JoinTree, node: NodeId) -> TableId {

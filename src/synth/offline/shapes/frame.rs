@@ -220,4 +220,15 @@ pub(crate) struct Frame {
     /// Words that restate the measure's unit or column ("average track length
     /// in milliseconds", "total size in bytes"): the chosen column must fit them.
     pub units: Vec<Measure>,
+    /// Verbs no rule used ("supports", "billed", "bought"): the resolved query
+    /// must involve what each names (its event table, a column it begins, a
+    /// role it begins), or the question is not understood.
+    pub verbs: Vec<Verb>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Verb {
+    pub text: String,
+    pub stem: String,
+    pub events: Vec<EntityLink>,
 }

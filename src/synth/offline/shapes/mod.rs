@@ -60,6 +60,7 @@ pub(crate) fn interpret(items: &[Item], confidence: &mut Confidence) -> Result<F
     let select = select.ok_or_else(|| abstain("could not tell what the question asks for"))?;
     let select = reader.attach_list_attributes(select);
     let (select, units) = reader.take_units(select);
+    let verbs = reader.take_verbs();
     reader.report_leftovers(confidence);
     Ok(Frame {
         select,
@@ -68,6 +69,7 @@ pub(crate) fn interpret(items: &[Item], confidence: &mut Confidence) -> Result<F
         order: reader.order,
         context: reader.context,
         units,
+        verbs,
     })
 }
 
@@ -330,13 +332,30 @@ impl<'a> Reader<'a> {
         }
         let select = match select {
             Select::Ranked { key: RankKey::Measure(func, measure), descending, limit: None | Some(1), subject }
-                if !units.is_empty() && func.is_none() && matches!(&subject, Subject::Entity(e) if is_singular(&e.text)) =>
+                if !units.is_empty()
+                    && func.is_none()
+                    && matches!(&subject, Subject::Entity(e) if is_singular(&e.text)) =>
             {
                 Select::Aggregate { func: if descending { AggFunc::Max } else { AggFunc::Min }, measure }
             }
             other => other,
         };
         (select, units)
+    }
+
+    /// Verbs no rule used, for the resolver to check against the query.
+    fn take_verbs(&mut self) -> Vec<Verb> {
+        let mut verbs = Vec::new();
+        for j in 0..self.items.len() {
+            if let Some(ItemKind::Action(events)) = self.kind(j)
+                && self.free(j)
+            {
+                self.mark([j]);
+                let text = self.items[j].text.clone();
+                verbs.push(Verb { stem: super::tokens::stem(&text), text, events: events.clone() });
+            }
+        }
+        verbs
     }
 
     /// Unused tables join in; unused words, numbers and keywords lower the confidence.
@@ -365,7 +384,7 @@ impl<'a> Reader<'a> {
                         );
                     }
                 }
-                ItemKind::Unknown | ItemKind::Action(_) => {
+                ItemKind::Unknown => {
                     confidence
                         .doubt(cost::UNKNOWN_WORD, format!("could not map '{}' to any table or column", item.text));
                 }
@@ -379,7 +398,7 @@ impl<'a> Reader<'a> {
                 | ItemKind::Month(_) => {
                     confidence.doubt(cost::UNUSED, format!("could not tell how '{}' fits the question", item.text));
                 }
-                ItemKind::KeywordOrAttribute(..) => {
+                ItemKind::KeywordOrAttribute(..) | ItemKind::Action(_) => {
                     confidence.doubt(cost::UNUSED, format!("could not tell how '{}' fits the question", item.text));
                 }
                 ItemKind::Keyword(keyword) if matters(*keyword) => {

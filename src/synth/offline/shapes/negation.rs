@@ -52,7 +52,7 @@ impl Reader<'_> {
                     let text = format!("{text} {}", self.items[target].text);
                     self.filters.push(Filter::Absent { candidates: vec![entity.link], text });
                 }
-                Some(ItemKind::Action(links)) => {
+                Some(ItemKind::Action(links)) if !links.is_empty() => {
                     // "never borrowed a book": the verb's event; a table named after it only says what.
                     let links = links.clone();
                     let object = Some(target + 1).filter(|&j| self.is_entity(j));
