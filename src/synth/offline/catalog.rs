@@ -200,6 +200,35 @@ impl Catalog {
         amounts
     }
 
+    /// The table a foreign key references.
+    pub(crate) fn referenced_table(&self, fk: ForeignKeyId) -> Option<TableId> {
+        let name = &self.schema.tables[fk.table].foreign_keys[fk.index].referenced_table;
+        self.schema.tables.iter().position(|t| t.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The role a single-column foreign key is named for (`support_rep_id` ->
+    /// "support rep", `manager_id`, `ReportsTo`), or `None` when it is named
+    /// after the table or column it references (`ArtistId` -> `Artist`), which
+    /// is the plain way to join the two tables.
+    pub(crate) fn role_words(&self, fk: ForeignKeyId) -> Option<Vec<String>> {
+        let key = &self.schema.tables[fk.table].foreign_keys[fk.index];
+        let ([column_name], [referenced_column]) = (key.columns.as_slice(), key.referenced_columns.as_slice()) else {
+            return None;
+        };
+        let referenced = self.referenced_table(fk)?;
+        let column = self.schema.tables[fk.table].columns.iter().position(|c| &c.name == column_name)?;
+        let words = &self.tables[fk.table].columns[column].words;
+        let role_words: Vec<String> = match words.split_last() {
+            Some((last, rest)) if last == "id" && !rest.is_empty() => rest.to_vec(),
+            _ => words.clone(),
+        };
+        let stems = |ws: &[String]| -> Vec<String> { ws.iter().map(|w| stem(w)).collect() };
+        let plain = referenced != fk.table
+            && (stems(&role_words) == stems(&self.tables[referenced].words)
+                || stems(words) == stems(&split_identifier(referenced_column)) && words.len() > 1);
+        (!plain).then_some(role_words)
+    }
+
     /// Date columns of a table that a question can mean without naming them (not audit columns).
     pub(crate) fn date_columns(&self, table: TableId) -> Vec<ColumnId> {
         self.column_ids(table).filter(|&c| self.column(c).kind == ValueKind::Date && !self.column(c).audit).collect()

@@ -24,6 +24,9 @@ pub(crate) struct Edge {
     /// True when walking from the foreign-key side to the referenced side
     /// (many-to-one: never multiplies rows).
     pub toward_referenced: bool,
+    /// The foreign key is named for a role (`manager_id`), not for the table it
+    /// references: a path through it is taken only when no plain path is as short.
+    pub role: bool,
 }
 
 /// Tables and the foreign keys between them, with all-pairs distances.
@@ -51,8 +54,9 @@ impl JoinGraph {
                     continue;
                 }
                 let fk = ForeignKeyId { table: holder, index };
-                edges[holder].push(Edge { from: holder, to: referenced, fk, toward_referenced: true });
-                edges[referenced].push(Edge { from: referenced, to: holder, fk, toward_referenced: false });
+                let role = catalog.role_words(fk).is_some();
+                edges[holder].push(Edge { from: holder, to: referenced, fk, toward_referenced: true, role });
+                edges[referenced].push(Edge { from: referenced, to: holder, fk, toward_referenced: false, role });
             }
         }
         let mut graph = JoinGraph { edges, distances: Vec::new() };
@@ -83,33 +87,45 @@ impl JoinGraph {
 
     /// Shortest path from any of `sources` to `target` (edges in walking
     /// order) and whether more than one shortest path exists.
+    /// The cheapest path from any of `sources` to `target`, and whether
+    /// another path costs the same (an ambiguous join). A plain edge costs 2, a
+    /// role edge 3: among paths of one length, those through fewer roles win
+    /// ("employees per department" joins `department_id`, not the department's
+    /// `manager_id`), yet one role edge still beats two plain ones.
     fn shortest_path(&self, sources: &[TableId], target: TableId) -> Option<(Vec<Edge>, bool)> {
+        use std::cmp::Reverse;
+        use std::collections::BinaryHeap;
         let n = self.edges.len();
-        let mut distance = vec![usize::MAX; n];
+        let mut cost = vec![usize::MAX; n];
         let mut paths = vec![0u32; n];
         let mut via: Vec<Option<Edge>> = vec![None; n];
-        let mut queue = VecDeque::new();
+        let mut done = vec![false; n];
+        let mut queue = BinaryHeap::new();
         for &source in sources {
-            if distance[source] == usize::MAX {
-                distance[source] = 0;
+            if cost[source] == usize::MAX {
+                cost[source] = 0;
                 paths[source] = 1;
-                queue.push_back(source);
+                queue.push(Reverse((0, source)));
             }
         }
-        while let Some(table) = queue.pop_front() {
+        while let Some(Reverse((c, table))) = queue.pop() {
+            if done[table] || c > cost[table] {
+                continue;
+            }
+            done[table] = true;
             for edge in &self.edges[table] {
-                let d = distance[table] + 1;
-                if distance[edge.to] == usize::MAX {
-                    distance[edge.to] = d;
+                let next = c + if edge.role { 3 } else { 2 };
+                if next < cost[edge.to] {
+                    cost[edge.to] = next;
+                    paths[edge.to] = paths[table];
                     via[edge.to] = Some(*edge);
-                    queue.push_back(edge.to);
-                }
-                if distance[edge.to] == d {
+                    queue.push(Reverse((next, edge.to)));
+                } else if next == cost[edge.to] {
                     paths[edge.to] = paths[edge.to].saturating_add(paths[table]);
                 }
             }
         }
-        if distance[target] == usize::MAX {
+        if cost[target] == usize::MAX {
             return None;
         }
         let mut path = Vec::new();
@@ -186,9 +202,21 @@ impl JoinTree {
         let referenced_name = &catalog.schema.tables[fk.table].foreign_keys[fk.index].referenced_table;
         let referenced = catalog.schema.tables.iter().position(|t| t.name.eq_ignore_ascii_case(referenced_name))?;
         let edge = if fk.table == from_table {
-            Edge { from: from_table, to: referenced, fk, toward_referenced: true }
+            Edge {
+                from: from_table,
+                to: referenced,
+                fk,
+                toward_referenced: true,
+                role: catalog.role_words(fk).is_some(),
+            }
         } else if referenced == from_table {
-            Edge { from: from_table, to: fk.table, fk, toward_referenced: false }
+            Edge {
+                from: from_table,
+                to: fk.table,
+                fk,
+                toward_referenced: false,
+                role: catalog.role_words(fk).is_some(),
+            }
         } else {
             return None;
         };

@@ -518,28 +518,12 @@ fn foreign_key_roles(catalog: &Catalog, table: TableId) -> HashMap<usize, Role> 
     let mut roles = HashMap::new();
     let schema_table = &catalog.schema.tables[table];
     for (index, fk) in schema_table.foreign_keys.iter().enumerate() {
-        let ([column_name], [referenced_column]) = (fk.columns.as_slice(), fk.referenced_columns.as_slice()) else {
-            continue;
-        };
+        let [column_name] = fk.columns.as_slice() else { continue };
         let Some(column) = schema_table.columns.iter().position(|c| &c.name == column_name) else { continue };
-        let Some(referenced) =
-            catalog.schema.tables.iter().position(|t| t.name.eq_ignore_ascii_case(&fk.referenced_table))
-        else {
-            continue;
-        };
-        let words = &catalog.tables[table].columns[column].words;
-        let role_words: Vec<String> = match words.split_last() {
-            Some((last, rest)) if last == "id" && !rest.is_empty() => rest.to_vec(),
-            _ => words.clone(),
-        };
-        let referenced_words = &catalog.tables[referenced].words;
-        let plain = referenced != table
-            && (stems(&role_words) == stems(referenced_words)
-                || stems(words) == stems(&split_identifier(referenced_column)) && words.len() > 1);
-        let role = if plain {
-            Role::Plain
-        } else {
-            Role::Named { fk: ForeignKeyId { table, index }, referenced, words: role_words }
+        let Some(referenced) = catalog.referenced_table(ForeignKeyId { table, index }) else { continue };
+        let role = match catalog.role_words(ForeignKeyId { table, index }) {
+            None => Role::Plain,
+            Some(words) => Role::Named { fk: ForeignKeyId { table, index }, referenced, words },
         };
         roles.insert(column, role);
     }
