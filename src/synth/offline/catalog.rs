@@ -206,6 +206,12 @@ impl Catalog {
         self.schema.tables.iter().position(|t| t.name.eq_ignore_ascii_case(name))
     }
 
+    /// True when a column of the foreign key may be NULL (an optional relationship).
+    pub(crate) fn optional(&self, fk: ForeignKeyId) -> bool {
+        let table = &self.schema.tables[fk.table];
+        table.foreign_keys[fk.index].columns.iter().any(|c| table.column(c).is_none_or(|c| c.nullable))
+    }
+
     /// The role a single-column foreign key is named for (`support_rep_id` ->
     /// "support rep", `manager_id`, `ReportsTo`), or `None` when it is named
     /// after the table or column it references (`ArtistId` -> `Artist`), which

@@ -27,6 +27,20 @@ pub(crate) struct Edge {
     /// The foreign key is named for a role (`manager_id`), not for the table it
     /// references: a path through it is taken only when no plain path is as short.
     pub role: bool,
+    /// The foreign key may be NULL: an optional relationship, taken only when
+    /// no mandatory path is as short.
+    pub optional: bool,
+}
+
+impl Edge {
+    /// 4 per join, plus 1 for a role and 1 for an optional key: among paths of
+    /// one length, those through fewer roles and optional keys win ("employees
+    /// per department" joins `department_id`, not the department's
+    /// `manager_id`; "sales per store" goes through the order, not the optional
+    /// shipment), yet one such join still beats two plain ones.
+    fn cost(&self) -> usize {
+        4 + usize::from(self.role) + usize::from(self.optional)
+    }
 }
 
 /// Tables and the foreign keys between them, with all-pairs distances.
@@ -55,8 +69,16 @@ impl JoinGraph {
                 }
                 let fk = ForeignKeyId { table: holder, index };
                 let role = catalog.role_words(fk).is_some();
-                edges[holder].push(Edge { from: holder, to: referenced, fk, toward_referenced: true, role });
-                edges[referenced].push(Edge { from: referenced, to: holder, fk, toward_referenced: false, role });
+                let optional = catalog.optional(fk);
+                edges[holder].push(Edge { from: holder, to: referenced, fk, toward_referenced: true, role, optional });
+                edges[referenced].push(Edge {
+                    from: referenced,
+                    to: holder,
+                    fk,
+                    toward_referenced: false,
+                    role,
+                    optional,
+                });
             }
         }
         let mut graph = JoinGraph { edges, distances: Vec::new() };
@@ -87,11 +109,8 @@ impl JoinGraph {
 
     /// Shortest path from any of `sources` to `target` (edges in walking
     /// order) and whether more than one shortest path exists.
-    /// The cheapest path from any of `sources` to `target`, and whether
-    /// another path costs the same (an ambiguous join). A plain edge costs 2, a
-    /// role edge 3: among paths of one length, those through fewer roles win
-    /// ("employees per department" joins `department_id`, not the department's
-    /// `manager_id`), yet one role edge still beats two plain ones.
+    /// The cheapest path from any of `sources` to `target` (see [`Edge::cost`]),
+    /// and whether another path costs the same (an ambiguous join).
     fn shortest_path(&self, sources: &[TableId], target: TableId) -> Option<(Vec<Edge>, bool)> {
         use std::cmp::Reverse;
         use std::collections::BinaryHeap;
@@ -114,7 +133,7 @@ impl JoinGraph {
             }
             done[table] = true;
             for edge in &self.edges[table] {
-                let next = c + if edge.role { 3 } else { 2 };
+                let next = c + edge.cost();
                 if next < cost[edge.to] {
                     cost[edge.to] = next;
                     paths[edge.to] = paths[table];
@@ -208,6 +227,7 @@ impl JoinTree {
                 fk,
                 toward_referenced: true,
                 role: catalog.role_words(fk).is_some(),
+                optional: catalog.optional(fk),
             }
         } else if referenced == from_table {
             Edge {
@@ -216,6 +236,7 @@ impl JoinTree {
                 fk,
                 toward_referenced: false,
                 role: catalog.role_words(fk).is_some(),
+                optional: catalog.optional(fk),
             }
         } else {
             return None;

@@ -24,14 +24,14 @@ mod joining;
 use super::catalog::{Catalog, ColumnFacts, ColumnId, ForeignKeyId, NumericExpr, TableId, ValueKind, bare_name};
 use super::confidence::{Confidence, cost};
 use super::joins::{JoinGraph, JoinTree, NodeId};
-use super::linking::{EntityLink, Fit, ValueLink};
+use super::linking::{ColumnLink, EntityLink, Fit, ValueLink};
 use super::render::{Absence, Expr, Literal, OrderKey, Output, Predicate, Query, Wrap};
 use super::shapes::{
     AggFunc, AttributeRef, EntityRef, Filter, Frame, GroupKey, Measure, OrderRequest, RankKey, Select, Subject,
     YearMonth,
 };
 use super::tokens::{is_singular, singular, snake_case, stem};
-use super::vocabulary::{CompareOp, Concept};
+use super::vocabulary::{CompareOp, Concept, QUANTITY_WORDS};
 use crate::synth::Abstention;
 
 fn abstain(reason: impl Into<String>) -> Abstention {
@@ -260,6 +260,15 @@ impl Resolver<'_> {
     /// "how many countries have customers": distinct values counted.
     fn count_values(&mut self, attribute: &AttributeRef) -> Result<Query, Abstention> {
         let column = self.choose_column(attribute, &self.named.clone(), |_| true)?;
+        let facts = self.catalog.column(column);
+        if facts.kind == ValueKind::Number && facts.words.iter().any(|w| QUANTITY_WORDS.contains(&w.as_str())) {
+            // "how many units were sold": the quantities add up, they are not values to count.
+            let measure = Measure::Attribute(AttributeRef {
+                candidates: vec![ColumnLink { column, fit: Fit::Exact, date: false }],
+                ..attribute.clone()
+            });
+            return self.aggregate(AggFunc::Sum, &measure);
+        }
         let mut draft = Draft::new(column.table);
         self.prepare(&mut draft)?;
         self.refuse_having()?;
