@@ -21,7 +21,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::catalog::{Catalog, ColumnId, ForeignKeyId, TableId, ValueKind};
-use super::tokens::{Token, TokenKind, singular, split_identifier, stem, tokenize};
+use super::tokens::{Token, TokenKind, singular, stem, tokenize};
 use super::vocabulary::{
     CODED_VALUES, CONCEPT_WORDS, Concept, EVENT_VERBS, KEYWORDS, Keyword, MAX_KEYWORD_WORDS, MONTHS, OPENERS, PERIODS,
     RELATIVE_TIME_MODIFIERS, STOPWORDS, SYNONYMS, WRITE_VERBS, special_keyword,
