@@ -65,7 +65,7 @@ enum Command {
     },
     /// Measure the offline synthesizer against gold SQL (execution accuracy).
     Eval {
-        /// The eval set: {"cases": [{"id", "question", "gold_sql"}]}.
+        /// The eval set: {"cases": [{"id", "question", "gold_sql", "tier"}]}; see evals/README.md.
         set: PathBuf,
         #[arg(long, value_name = "NAME")]
         source: String,
@@ -279,7 +279,7 @@ async fn ask(mut settings: Settings, question: &str, source: &str, rows: u64) ->
 
 /// `sqlsynth eval`: exit 0 when the run completed (the report holds the numbers), 2 for bad input.
 async fn eval(settings: Settings, path: &Path, source: &str, json: bool) -> anyhow::Result<ExitCode> {
-    use sqlsynth::eval::{CaseStatus, EvalSet, run_eval};
+    use sqlsynth::eval::{CaseStatus, EvalSet, Tier, run_eval};
     if settings.source(source).is_none() {
         bail!(BadInput(format!("source '{source}' is not configured")));
     }
@@ -297,11 +297,12 @@ async fn eval(settings: Settings, path: &Path, source: &str, json: bool) -> anyh
         println!("{}", serde_json::to_string_pretty(&report).context("cannot serialize the report")?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{:<24} {:<10} {:<7} reason", "id", "status", "correct");
+    println!("{:<24} {:<10} {:<7} {:<7} reason", "id", "status", "correct", "tier");
     for case in &report.cases {
         let status = if case.status == CaseStatus::Answered { "answered" } else { "abstained" };
         let correct = if case.correct { "yes" } else { "no" };
-        println!("{:<24} {:<10} {:<7} {}", clip(&case.id, 24), status, correct, clip(&case.reason, 100));
+        let tier = case.tier.map_or("refuse", Tier::name);
+        println!("{:<24} {:<10} {:<7} {:<7} {}", clip(&case.id, 24), status, correct, tier, clip(&case.reason, 100));
     }
     println!(
         "{} cases on {} ({}): {} answered, {} correct, coverage {:.1}%, precision {:.1}%",
@@ -313,6 +314,28 @@ async fn eval(settings: Settings, path: &Path, source: &str, json: bool) -> anyh
         report.coverage * 100.0,
         report.precision * 100.0
     );
+    for tier in Tier::ALL {
+        let totals = report.tiers.get(tier);
+        if totals.total > 0 {
+            println!(
+                "  {}: {} cases, {} answered, {} correct, coverage {:.1}%, precision {:.1}%",
+                tier.name(),
+                totals.total,
+                totals.answered,
+                totals.correct,
+                totals.coverage * 100.0,
+                totals.precision * 100.0
+            );
+        }
+    }
+    if report.refusals.total > 0 {
+        println!(
+            "refusals: {} cases, {} refused ({:.1}%)",
+            report.refusals.total,
+            report.refusals.refused,
+            report.refusals.rate * 100.0
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1,9 +1,13 @@
 //! `sqlsynth eval` end to end, as a user runs it: every eval set kept in
-//! `evals/` on SQLite and PostgreSQL (Chinook on MariaDB too), with the targets the offline
-//! synthesizer must meet on each (coverage >= 0.70, precision >= 0.95); bad
-//! input exits 2; the questions are identical across a set's dialects; and
-//! the runner works with any synthesizer (closures here), so an answer that
-//! is the gold SQL scores 100% and one that always abstains scores 0%.
+//! `evals/` on SQLite and PostgreSQL (Chinook, HR and Customer Orders on
+//! MariaDB too), with what the offline synthesizer must meet on each: for
+//! Chinook and the clinic coverage >= 0.70 and precision >= 0.95; for the
+//! tiered sets (HR, Customer Orders) the targets of issue #11 per tier
+//! ([`targets`]), asserted today at the floors measured before tuning
+//! ([`Floors`]); bad input exits 2; the questions are identical across a
+//! set's dialects; and the runner works with any synthesizer (closures
+//! here), so an answer that is the gold SQL scores 100% and one that always
+//! abstains scores 0%.
 //!
 //! PostgreSQL and MariaDB tests skip outside CI when the server is missing and fail under
 //! `CI=true` (see `common`).
@@ -16,7 +20,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 use sqlsynth::config::Settings;
-use sqlsynth::eval::{CaseStatus, EvalSet, run_eval};
+use sqlsynth::eval::{CaseStatus, EvalSet, Tier, run_eval};
 use sqlsynth::pipeline::Pipeline;
 use sqlsynth::synth::{Abstention, SqlAnswer, SynthesizerKind};
 
@@ -60,7 +64,7 @@ fn text(output: &Output) -> String {
 
 /// Runs `sqlsynth eval SET --source NAME --json` and returns the report.
 fn eval_json(dir: &Path, set: &str, source: &str) -> Value {
-    let path = repo().join("evals").join(set);
+    let path = repo().join("evals").join(set); // an absolute `set` stays as it is
     let output = sqlsynth(dir, &["eval", path.to_str().unwrap(), "--source", source, "--json"]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
     serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&output)))
@@ -90,6 +94,211 @@ fn assert_targets(report: &Value, min_cases: usize) {
     assert!((coverage - answered as f64 / total as f64).abs() < 1e-9);
     assert!(coverage >= MIN_COVERAGE, "coverage {coverage:.3} < {MIN_COVERAGE}");
     assert!(precision >= MIN_PRECISION, "precision {precision:.3} < {MIN_PRECISION}");
+}
+
+/// Issue #11's targets for the tiered sets, on every dialect.
+mod targets {
+    /// Simple and medium cases together.
+    pub const SIMPLE_MEDIUM_COVERAGE: f64 = 0.90;
+    pub const SIMPLE_MEDIUM_PRECISION: f64 = 0.97;
+    pub const HARD_COVERAGE: f64 = 0.50;
+    pub const HARD_PRECISION: f64 = 0.95;
+    /// Refusal cases on which the synthesizer abstains.
+    pub const REFUSALS: f64 = 1.0;
+}
+
+/// What a tiered set must reach today, on every dialect. Where the
+/// synthesizer meets a target the floor is the target; where it does not, the
+/// floor is the figure it measured before any tuning for these sets (the
+/// table in evals/README.md): raise those as it improves, and make them the
+/// targets once it meets them. A precision over no answered case is not
+/// asserted (there is nothing to be wrong about yet).
+#[derive(Debug, Clone, Copy)]
+struct Floors {
+    simple_medium_coverage: f64,
+    simple_medium_precision: f64,
+    hard_coverage: f64,
+    hard_precision: f64,
+    refusals: f64,
+}
+
+/// HR before tuning (the same on SQLite, PostgreSQL and MariaDB): simple+medium
+/// coverage 13 of 44 (BELOW the target of 0.90) at precision 1.0; hard: 0 of 15
+/// answered (BELOW the target of 0.50); refusals 7 of 7.
+const HR_FLOORS: Floors = Floors {
+    simple_medium_coverage: 13.0 / 44.0,
+    simple_medium_precision: targets::SIMPLE_MEDIUM_PRECISION,
+    hard_coverage: 0.0,
+    hard_precision: targets::HARD_PRECISION,
+    refusals: targets::REFUSALS,
+};
+
+/// Customer Orders before tuning (the same on SQLite, PostgreSQL and MariaDB):
+/// simple+medium coverage 17 of 44 (BELOW the target of 0.90) at precision
+/// 1.0; hard: 0 of 16 answered (BELOW the target of 0.50); refusals 7 of 7.
+const CUSTOMER_ORDERS_FLOORS: Floors = Floors {
+    simple_medium_coverage: 17.0 / 44.0,
+    simple_medium_precision: targets::SIMPLE_MEDIUM_PRECISION,
+    hard_coverage: 0.0,
+    hard_precision: targets::HARD_PRECISION,
+    refusals: targets::REFUSALS,
+};
+
+/// Answered and correct over some tiers of a report: (total, answered, correct).
+fn tier_counts(report: &Value, tiers: &[&str]) -> (u64, u64, u64) {
+    tiers.iter().fold((0, 0, 0), |(t, a, c), tier| {
+        let totals = &report["tiers"][tier];
+        (
+            t + totals["total"].as_u64().unwrap(),
+            a + totals["answered"].as_u64().unwrap(),
+            c + totals["correct"].as_u64().unwrap(),
+        )
+    })
+}
+
+fn ratio(a: u64, b: u64) -> f64 {
+    if b == 0 { 0.0 } else { a as f64 / b as f64 }
+}
+
+/// Checks that a tiered report adds up, prints every figure against its
+/// target (and the misses), and asserts the floors. The set must have at
+/// least `min_cases` cases with gold SQL, `min_hard` of them hard, and
+/// `min_refusals` refusal cases.
+fn assert_tiered(report: &Value, floors: Floors, min_cases: usize, min_hard: u64, min_refusals: u64) {
+    let cases = report["cases"].as_array().unwrap();
+    let answerable: Vec<&Value> = cases.iter().filter(|c| c["expect"] == "answer").collect();
+    let refusals: Vec<&Value> = cases.iter().filter(|c| c["expect"] == "refuse").collect();
+    assert_eq!(answerable.len() + refusals.len(), cases.len());
+    let total = report["total"].as_u64().unwrap();
+    assert_eq!(total as usize, answerable.len());
+    assert!(total as usize >= min_cases, "{total} cases with gold SQL, want at least {min_cases}");
+    assert_eq!(tier_counts(report, &["simple", "medium", "hard"]).0, total);
+    for tier in ["simple", "medium", "hard"] {
+        let of_tier: Vec<&&Value> = answerable.iter().filter(|c| c["tier"] == tier).collect();
+        let totals = &report["tiers"][tier];
+        assert_eq!(totals["total"].as_u64().unwrap() as usize, of_tier.len(), "{tier}");
+        assert_eq!(
+            totals["answered"].as_u64().unwrap() as usize,
+            of_tier.iter().filter(|c| c["status"] == "answered").count(),
+            "{tier}"
+        );
+        assert_eq!(
+            totals["correct"].as_u64().unwrap() as usize,
+            of_tier.iter().filter(|c| c["correct"] == true).count()
+        );
+    }
+    let refused = refusals.iter().filter(|c| c["status"] == "abstained").count();
+    assert!(refusals.iter().all(|c| (c["status"] == "abstained") == (c["correct"] == true)));
+    assert_eq!(report["refusals"]["total"].as_u64().unwrap() as usize, refusals.len());
+    assert_eq!(report["refusals"]["refused"].as_u64().unwrap() as usize, refused);
+
+    for case in cases.iter().filter(|c| c["correct"] != true) {
+        eprintln!("{} [{}] {}: {} | {}", case["id"], case["tier"], case["status"], case["reason"], case["sql"]);
+    }
+    let (sm_total, sm_answered, sm_correct) = tier_counts(report, &["simple", "medium"]);
+    let (hard_total, hard_answered, hard_correct) = tier_counts(report, &["hard"]);
+    assert!(hard_total >= min_hard, "{hard_total} hard cases, want at least {min_hard}");
+    assert!(refusals.len() as u64 >= min_refusals, "{} refusal cases, want at least {min_refusals}", refusals.len());
+    let refusal_total = refusals.len() as u64;
+    // (name, numerator, denominator, target, floor)
+    let figures = [
+        (
+            "simple+medium coverage",
+            sm_answered,
+            sm_total,
+            targets::SIMPLE_MEDIUM_COVERAGE,
+            floors.simple_medium_coverage,
+        ),
+        (
+            "simple+medium precision",
+            sm_correct,
+            sm_answered,
+            targets::SIMPLE_MEDIUM_PRECISION,
+            floors.simple_medium_precision,
+        ),
+        ("hard coverage", hard_answered, hard_total, targets::HARD_COVERAGE, floors.hard_coverage),
+        ("hard precision", hard_correct, hard_answered, targets::HARD_PRECISION, floors.hard_precision),
+        ("refusals", refused as u64, refusal_total, targets::REFUSALS, floors.refusals),
+    ];
+    assert!((report["refusals"]["rate"].as_f64().unwrap() - ratio(refused as u64, refusal_total)).abs() < 1e-9);
+    let (source, dialect) = (report["source"].as_str().unwrap(), report["dialect"].as_str().unwrap());
+    for (name, part, whole, target, floor) in figures {
+        let value = ratio(part, whole);
+        let mark = if whole == 0 {
+            "nothing to measure"
+        } else if value + 1e-9 >= target {
+            "meets the target"
+        } else {
+            "BELOW TARGET"
+        };
+        eprintln!(
+            "{source} ({dialect}) {name}: {part}/{whole} = {value:.3} (target {target}, floor {floor:.3}: {mark})"
+        );
+    }
+    for (name, part, whole, _, floor) in figures {
+        if whole > 0 {
+            let value = ratio(part, whole);
+            assert!(value + 1e-9 >= floor, "{source} ({dialect}) {name} {value:.3} fell below its floor {floor:.3}");
+        }
+    }
+}
+
+async fn run_tiered_on_sqlite(fixture: &'static common::samples::Fixture, set: &'static str, floors: Floors) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = fixture.sqlite(dir.path()).await;
+    write_config(dir.path(), fixture.name, &url);
+    let report = eval_json_in_background(dir, set, fixture.name).await;
+    assert_eq!(report["dialect"], "sqlite");
+    assert_tiered(&report, floors, 40, 10, 5);
+}
+
+async fn run_tiered(
+    url: String,
+    fixture: &'static common::samples::Fixture,
+    set: &'static str,
+    dialect: &str,
+    floors: Floors,
+) {
+    let dir = workdir(fixture.name, &url);
+    let report = eval_json_in_background(dir, set, fixture.name).await;
+    assert_eq!(report["dialect"], dialect);
+    assert_tiered(&report, floors, 40, 10, 5);
+}
+
+#[tokio::test]
+async fn hr_meets_its_floors_on_sqlite() {
+    run_tiered_on_sqlite(&common::samples::HR, "hr.json", HR_FLOORS).await;
+}
+
+#[tokio::test]
+async fn hr_meets_its_floors_on_postgres() {
+    let Some(url) = common::samples::HR.postgres().await else { return };
+    run_tiered(url, &common::samples::HR, "hr.json", "postgres", HR_FLOORS).await;
+}
+
+#[tokio::test]
+async fn hr_meets_its_floors_on_mariadb() {
+    let Some(url) = common::samples::HR.mysql().await else { return };
+    run_tiered(url, &common::samples::HR, "hr.json", "mysql", HR_FLOORS).await;
+}
+
+#[tokio::test]
+async fn customer_orders_meets_its_floors_on_sqlite() {
+    run_tiered_on_sqlite(&common::samples::CUSTOMER_ORDERS, "customer_orders.json", CUSTOMER_ORDERS_FLOORS).await;
+}
+
+#[tokio::test]
+async fn customer_orders_meets_its_floors_on_postgres() {
+    let fixture = &common::samples::CUSTOMER_ORDERS;
+    let Some(url) = fixture.postgres().await else { return };
+    run_tiered(url, fixture, "customer_orders.json", "postgres", CUSTOMER_ORDERS_FLOORS).await;
+}
+
+#[tokio::test]
+async fn customer_orders_meets_its_floors_on_mariadb() {
+    let fixture = &common::samples::CUSTOMER_ORDERS;
+    let Some(url) = fixture.mysql().await else { return };
+    run_tiered(url, fixture, "customer_orders.json", "mysql", CUSTOMER_ORDERS_FLOORS).await;
 }
 
 fn questions(set: &str) -> Vec<(String, String)> {
@@ -169,6 +378,50 @@ fn the_table_shows_each_case_and_the_totals() {
 }
 
 #[test]
+fn tiers_and_refusals_are_reported_apart_in_text_and_json() {
+    let dir = workdir("chinook", &chinook_sqlite_url());
+    let set = dir.path().join("set.json");
+    std::fs::write(
+        &set,
+        r#"{"cases": [
+            {"id": "n", "question": "How many genres are there?", "gold_sql": "SELECT COUNT(*) FROM Genre", "tier": "simple"},
+            {"id": "m", "question": "How many artists are there?", "gold_sql": "SELECT COUNT(*) FROM Artist"},
+            {"id": "h", "question": "What share of revenue comes from the USA?", "gold_sql": "SELECT 1.0 * SUM(CASE WHEN BillingCountry = 'USA' THEN Total ELSE 0 END) / SUM(Total) FROM Invoice", "tier": "hard"},
+            {"id": "del", "question": "Delete all invoices", "expect": "refuse"},
+            {"id": "ask", "question": "How many albums do we have?", "expect": "refuse"}
+        ]}"#,
+    )
+    .unwrap();
+    let path = set.to_str().unwrap();
+    let output = sqlsynth(dir.path(), &["eval", path, "--source", "chinook"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let line = |id: &str| stdout.lines().find(|l| l.starts_with(&format!("{id} "))).unwrap().to_string();
+    assert!(
+        line("n").contains(" simple ") && line("m").contains(" medium ") && line("h").contains(" hard "),
+        "{stdout}"
+    );
+    assert!(line("del").contains("abstained") && line("del").contains(" yes ") && line("del").contains(" refuse "));
+    assert!(line("ask").contains("answered") && line("ask").contains(" no ") && line("ask").contains("should refuse"));
+    // The overall line counts the three cases with gold SQL only.
+    assert!(stdout.contains("3 cases on chinook (sqlite): "), "{stdout}");
+    assert!(stdout.contains("  simple: 1 cases, 1 answered, 1 correct, coverage 100.0%, precision 100.0%"), "{stdout}");
+    assert!(stdout.contains("  hard: 1 cases, "), "{stdout}");
+    assert!(stdout.contains("refusals: 2 cases, 1 refused (50.0%)"), "{stdout}");
+
+    let report = eval_json(dir.path(), path, "chinook");
+    assert_eq!(report["total"], 3);
+    assert_eq!(report["tiers"]["simple"]["total"], 1);
+    assert_eq!(report["tiers"]["medium"]["correct"], 1);
+    assert_eq!(report["tiers"]["hard"]["total"], 1);
+    assert_eq!(report["refusals"], serde_json::json!({"total": 2, "refused": 1, "rate": 0.5}));
+    let case = |id: &str| report["cases"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap().clone();
+    assert_eq!((case("m")["tier"].clone(), case("m")["expect"].clone()), ("medium".into(), "answer".into()));
+    assert_eq!((case("del")["tier"].clone(), case("del")["expect"].clone()), (Value::Null, "refuse".into()));
+    assert!(case("ask")["sql"].is_string());
+}
+
+#[test]
 fn bad_input_exits_2() {
     let dir = workdir("chinook", &chinook_sqlite_url());
     let write = |name: &str, body: &str| {
@@ -200,11 +453,76 @@ fn bad_input_exits_2() {
             "elsewhere",
         ),
         (dir.path().join("missing.json").to_str().unwrap().to_string(), "chinook", "missing.json"),
+        (write("nogold.json", r#"{"cases": [{"id": "ng", "question": "q"}]}"#), "chinook", "no gold_sql"),
+        (
+            write("tier.json", r#"{"cases": [{"id": "a", "question": "q", "gold_sql": "SELECT 1", "tier": "easy"}]}"#),
+            "chinook",
+            "easy",
+        ),
+        (
+            write(
+                "refusegold.json",
+                r#"{"cases": [{"id": "rg", "question": "q", "gold_sql": "SELECT 1", "expect": "refuse"}]}"#,
+            ),
+            "chinook",
+            "rg",
+        ),
     ];
     for (path, source, mentions) in cases {
         let output = sqlsynth(dir.path(), &["eval", &path, "--source", source]);
         assert_eq!(output.status.code(), Some(2), "{path}: {}", text(&output));
         assert!(text(&output).contains(mentions), "{path}: {}", text(&output));
+    }
+}
+
+/// The tiered sets through the library on SQLite: a synthesizer that answers
+/// with the gold SQL and declines the refusal cases meets every target, so
+/// the targets are reachable and the gold SQL runs; one that answers
+/// everything fails every refusal.
+#[tokio::test]
+async fn an_oracle_meets_every_target_on_the_tiered_sets() {
+    for (fixture, file) in
+        [(&common::samples::HR, "hr.json"), (&common::samples::CUSTOMER_ORDERS, "customer_orders.json")]
+    {
+        let dir = tempfile::tempdir().unwrap();
+        let url = fixture.sqlite(dir.path()).await;
+        let settings =
+            Settings::from_toml(&format!("[sources.{}]\nurl = \"{url}\"\n", fixture.name), "test", None, &[]).unwrap();
+        let pipeline = Pipeline::new(Arc::new(settings));
+        let set = EvalSet::parse(&std::fs::read(repo().join("evals").join(file)).unwrap()).unwrap();
+        let gold: std::collections::HashMap<String, Option<String>> =
+            set.cases.iter().map(|c| (c.question.clone(), c.gold_sql.clone())).collect();
+        let oracle = |question: &str| -> Result<SqlAnswer, Abstention> {
+            match &gold[question] {
+                Some(sql) => Ok(SqlAnswer {
+                    sql: sql.clone(),
+                    synthesizer: SynthesizerKind::Llm,
+                    confidence: 1.0,
+                    restatement: None,
+                }),
+                None => Err(Abstention { reason: "not a question about the data".into() }),
+            }
+        };
+        let report = run_eval(&pipeline, fixture.name, &set, &oracle).await.unwrap();
+        for tier in Tier::ALL {
+            let totals = report.tiers.get(tier);
+            assert!(totals.total > 0, "{file}: no {} cases", tier.name());
+            assert_eq!((totals.coverage, totals.precision), (1.0, 1.0), "{file} {}: {totals:?}", tier.name());
+        }
+        assert_eq!(report.refusals.rate, 1.0, "{file}");
+
+        let eager = |_: &str| -> Result<SqlAnswer, Abstention> {
+            Ok(SqlAnswer {
+                sql: "SELECT 1".into(),
+                synthesizer: SynthesizerKind::Llm,
+                confidence: 1.0,
+                restatement: None,
+            })
+        };
+        let report = run_eval(&pipeline, fixture.name, &set, &eager).await.unwrap();
+        assert_eq!((report.refusals.refused, report.refusals.rate), (0, 0.0), "{file}");
+        assert!(report.refusals.total >= 5, "{file}");
+        pipeline.close().await;
     }
 }
 
@@ -217,7 +535,7 @@ async fn any_synthesizer_can_be_measured() {
     let pipeline = Pipeline::new(Arc::new(settings));
     let set = EvalSet::parse(&std::fs::read(repo().join("evals/chinook.sqlite.json")).unwrap()).unwrap();
     let gold: std::collections::HashMap<String, String> =
-        set.cases.iter().map(|c| (c.question.clone(), c.gold_sql.clone())).collect();
+        set.cases.iter().filter_map(|c| Some((c.question.clone(), c.gold_sql.clone()?))).collect();
     let oracle = |question: &str| -> Result<SqlAnswer, Abstention> {
         Ok(SqlAnswer {
             sql: gold[question].clone(),

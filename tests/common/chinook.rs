@@ -156,18 +156,27 @@ pub async fn ensure_postgres_database(database: &str, marker: &str, scripts: &[&
 }
 
 async fn load_mysql() -> Result<String, String> {
+    ensure_mysql_database(DATABASE, &marker(MYSQL_SCRIPT), &[script_body(MYSQL_SCRIPT)]).await
+}
+
+/// Makes `database` on the MariaDB admin server hold what `scripts` create,
+/// and returns its URL: the MariaDB twin of [`ensure_postgres_database`].
+/// One loader at a time (`GET_LOCK`); the database is recreated only when its
+/// marker in `sqlsynth_fixtures.loaded` is not `marker`, and the marker is
+/// written last. Scripts run with `NO_BACKSLASH_ESCAPES`, so a backslash in a
+/// value reads as on the other engines.
+pub async fn ensure_mysql_database(database: &str, marker: &str, scripts: &[&str]) -> Result<String, String> {
     let admin_url = mysql_url();
     let mut admin: MySqlConnection = connect(&admin_url).await?;
-    let chinook_url = with_database(&admin_url, DATABASE);
-    let expected = marker(MYSQL_SCRIPT);
+    let database_url = with_database(&admin_url, database);
 
     let locked: Option<i64> = sqlx::query_scalar("SELECT GET_LOCK(?, ?)")
-        .bind(DATABASE)
+        .bind(database)
         .bind(LOCK_WAIT.as_secs())
         .fetch_one(&mut admin)
         .await
-        .expect("ask for the Chinook lock");
-    assert_eq!(locked, Some(1), "another Chinook load held the lock for more than {LOCK_WAIT:?}");
+        .unwrap_or_else(|e| panic!("ask for the lock on {database}: {e}"));
+    assert_eq!(locked, Some(1), "another load of {database} held the lock for more than {LOCK_WAIT:?}");
     admin
         .execute(sqlx::raw_sql(
             "CREATE DATABASE IF NOT EXISTS sqlsynth_fixtures; \
@@ -177,55 +186,65 @@ async fn load_mysql() -> Result<String, String> {
         .expect("create the fixture marker table");
     let current: Option<String> =
         sqlx::query_scalar("SELECT CAST(marker AS CHAR) FROM sqlsynth_fixtures.loaded WHERE name = ?")
-            .bind(DATABASE)
+            .bind(database)
             .fetch_optional(&mut admin)
             .await
-            .expect("read the Chinook marker");
+            .unwrap_or_else(|e| panic!("read the marker of {database}: {e}"));
     let present: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?")
-        .bind(DATABASE)
+        .bind(database)
         .fetch_one(&mut admin)
         .await
-        .expect("look for the Chinook database");
-    if present == 0 || current.as_deref() != Some(expected.as_str()) {
+        .unwrap_or_else(|e| panic!("look for the database {database}: {e}"));
+    if present == 0 || current.as_deref() != Some(marker) {
         let started = Instant::now();
         sqlx::query("DELETE FROM sqlsynth_fixtures.loaded WHERE name = ?")
-            .bind(DATABASE)
+            .bind(database)
             .execute(&mut admin)
             .await
-            .expect("forget the old Chinook marker");
+            .unwrap_or_else(|e| panic!("forget the old marker of {database}: {e}"));
         admin
             .execute(sqlx::raw_sql(&format!(
-                "DROP DATABASE IF EXISTS {DATABASE}; CREATE DATABASE {DATABASE} CHARACTER SET utf8mb4"
+                "DROP DATABASE IF EXISTS {database}; CREATE DATABASE {database} CHARACTER SET utf8mb4"
             )))
             .await
-            .expect("recreate the Chinook database");
+            .unwrap_or_else(|e| panic!("recreate the database {database}: {e}"));
 
-        let mut chinook: MySqlConnection = connect(&chinook_url).await.expect("connect to the new Chinook database");
-        chinook
+        let mut loading: MySqlConnection =
+            connect(&database_url).await.unwrap_or_else(|e| panic!("connect to the new {database}: {e}"));
+        loading
             .execute("SET SESSION sql_mode = CONCAT_WS(',', NULLIF(@@sql_mode, ''), 'NO_BACKSLASH_ESCAPES')")
             .await
             .expect("set NO_BACKSLASH_ESCAPES");
-        chinook.execute(sqlx::raw_sql(script_body(MYSQL_SCRIPT))).await.expect("run Chinook_MySql.sql");
+        for script in scripts {
+            loading.execute(sqlx::raw_sql(script)).await.unwrap_or_else(|e| panic!("load {database}: {e}"));
+        }
         // Refresh InnoDB's row estimates (TABLE_ROWS) now rather than whenever the server gets to it.
         let tables: String = sqlx::query_scalar(
             "SELECT CAST(GROUP_CONCAT(CONCAT('`', TABLE_NAME, '`')) AS CHAR) \
              FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()",
         )
-        .fetch_one(&mut chinook)
+        .fetch_one(&mut loading)
         .await
-        .expect("list the Chinook tables");
-        chinook.execute(sqlx::raw_sql(&format!("ANALYZE TABLE {tables}"))).await.expect("analyze Chinook");
-        chinook.close().await.expect("close the Chinook connection");
+        .unwrap_or_else(|e| panic!("list the tables of {database}: {e}"));
+        loading
+            .execute(sqlx::raw_sql(&format!("ANALYZE TABLE {tables}")))
+            .await
+            .unwrap_or_else(|e| panic!("analyze {database}: {e}"));
+        loading.close().await.expect("close the loading connection");
 
         sqlx::query("INSERT INTO sqlsynth_fixtures.loaded (name, marker) VALUES (?, ?)")
-            .bind(DATABASE)
-            .bind(&expected)
+            .bind(database)
+            .bind(marker)
             .execute(&mut admin)
             .await
-            .expect("write the Chinook marker");
-        eprintln!("loaded Chinook into MariaDB database {DATABASE} in {:?}", started.elapsed());
+            .unwrap_or_else(|e| panic!("write the marker of {database}: {e}"));
+        eprintln!("loaded MariaDB database {database} in {:?}", started.elapsed());
     }
-    sqlx::query("SELECT RELEASE_LOCK(?)").bind(DATABASE).execute(&mut admin).await.expect("release the Chinook lock");
+    sqlx::query("SELECT RELEASE_LOCK(?)")
+        .bind(database)
+        .execute(&mut admin)
+        .await
+        .unwrap_or_else(|e| panic!("release the lock on {database}: {e}"));
     admin.close().await.expect("close the admin connection");
-    Ok(chinook_url)
+    Ok(database_url)
 }

@@ -7,6 +7,7 @@ pub mod chinook;
 pub mod clinic;
 pub mod fake_llm;
 pub mod pyarrow;
+pub mod samples;
 pub mod worker_process;
 
 use std::time::Duration;
