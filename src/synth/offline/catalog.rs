@@ -337,7 +337,9 @@ fn is_fractional(data_type: &str) -> bool {
 
 /// Words that say money whatever the storage type.
 fn names_money(words: &[String]) -> bool {
-    words.iter().any(|w| matches!(w.as_str(), "revenue" | "sales" | "income" | "payment" | "paid" | "amount"))
+    words.iter().any(|w| {
+        matches!(w.as_str(), "revenue" | "sales" | "income" | "payment" | "paid" | "amount" | "salary" | "wage")
+    })
 }
 
 /// What kind of value a column holds, from its declared type (and, for

@@ -109,6 +109,9 @@ pub(crate) struct Linker {
     longest_value: usize,
     /// Lower-cased sampled value -> where it was sampled, for quoted strings.
     exact_values: HashMap<String, Vec<ValueLink>>,
+    /// Sampled values that are also function words ("IT", "ALL"), as stored:
+    /// they link only when written in that case, never in lower case.
+    cased_values: HashMap<String, Vec<ValueLink>>,
     /// Each table's name stems, for verbs that name its event.
     table_stems: Vec<Vec<String>>,
     /// Stems of the first word of multi-word column names (`billing_country`,
@@ -127,6 +130,7 @@ impl Linker {
             values: HashMap::new(),
             longest_value: 0,
             exact_values: HashMap::new(),
+            cased_values: HashMap::new(),
             table_stems: catalog.tables.iter().map(|t| stems(&t.words)).collect(),
             verb_targets: verb_targets(catalog),
         };
@@ -206,6 +210,11 @@ impl Linker {
                 [only] => only.kind != TokenKind::Word || STOPWORDS.contains(&only.lower.as_str()),
                 _ => tokens.is_empty() || tokens.len() > 8,
             };
+            let cased =
+                matches!(tokens.as_slice(), [only] if only.is_word() && only.text.chars().any(char::is_uppercase));
+            if meaningless && cased {
+                self.cased_values.entry(value.trim().to_string()).or_default().push(link.clone());
+            }
             if !meaningless {
                 let key = key_of(&tokens);
                 self.longest_value = self.longest_value.max(key.len());
@@ -379,6 +388,9 @@ impl Linker {
 
     /// Longest sampled value starting at `i`.
     fn value_match(&self, tokens: &[Token], i: usize) -> Option<(usize, Vec<ValueLink>)> {
+        if let Some(links) = self.cased_values.get(&tokens[i].text) {
+            return Some((1, links.clone()));
+        }
         let available = tokens.len() - i;
         (1..=self.longest_value.min(available)).rev().find_map(|len| {
             let span = &tokens[i..i + len];

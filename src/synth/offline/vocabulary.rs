@@ -129,6 +129,16 @@ pub(crate) const STOPWORDS: &[&str] = &[
     "than",
     "this",
     "placed",
+    "place",
+    "work",
+    "works",
+    "worked",
+    "working",
+    "receive",
+    "received",
+    "receives",
+    "hold",
+    "holds",
     "make",
     "makes",
     "generate",
@@ -166,6 +176,15 @@ pub(crate) const WRITE_VERBS: &[&str] = &[
     "clear",
     "edit",
     "overwrite",
+    "increase",
+    "decrease",
+    "raise",
+    "mark",
+    "cancel",
+    "reset",
+    "approve",
+    "assign",
+    "transfer",
 ];
 
 /// Write verbs so unambiguous that they refuse the question wherever they appear.
@@ -345,7 +364,10 @@ impl Concept {
     /// Words in a column name that make the column measure this concept.
     pub(crate) fn column_words(self) -> &'static [&'static str] {
         match self {
-            Concept::Money => &["total", "amount", "revenue", "sales", "sale", "payment", "paid", "subtotal", "income"],
+            Concept::Money => &[
+                "total", "amount", "revenue", "sales", "sale", "payment", "paid", "subtotal", "income", "salary",
+                "wage",
+            ],
             Concept::Price => &["price", "cost", "fee"],
             Concept::Duration => &[
                 "milliseconds",
@@ -389,6 +411,8 @@ pub(crate) const CONCEPT_WORDS: &[(&str, Concept)] = &[
     ("turnover", Concept::Money),
     ("earnings", Concept::Money),
     ("earned", Concept::Money),
+    ("earn", Concept::Money),
+    ("earns", Concept::Money),
     ("spent", Concept::Money),
     ("spend", Concept::Money),
     ("spending", Concept::Money),
@@ -434,6 +458,7 @@ pub(crate) const SYNONYMS: &[&[&str]] = &[
     &["course", "class"],
     &["address", "street", "addr"],
     &["email", "mail"],
+    &["web", "website", "url", "homepage"],
     // Abbreviations schemas use for common words (the question spells them out).
     &["amount", "amt"],
     &["department", "dept"],

@@ -43,7 +43,20 @@ impl Resolver<'_> {
             }
             GroupKey::Attribute(attribute) => {
                 let near = self.tree_tables(&draft.tree);
-                for column in self.choose_columns(attribute, &near)? {
+                let columns = self.choose_columns(attribute, &near)?;
+                if let [column] = columns.as_slice()
+                    && self.catalog.labels(column.table) == [*column]
+                    && self.catalog.key(column.table).is_some_and(|key| key != *column)
+                {
+                    // "per job title", "per genre name": the name stands for its row,
+                    // grouped by key too (two rows may share a name).
+                    let entity = EntityRef {
+                        link: EntityLink { table: column.table, role: None },
+                        text: attribute.text.clone(),
+                    };
+                    return self.apply_group(draft, &GroupKey::Entity(entity));
+                }
+                for column in columns {
                     let node = self.attach(&mut draft.tree, column.table)?;
                     self.push_column(draft, node, column);
                     let expr = Expr::Column { node, column };

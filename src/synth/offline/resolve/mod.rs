@@ -284,6 +284,9 @@ impl Resolver<'_> {
 
     /// "list customers in Brazil", "names and emails of customers", "artists with more than 10 albums".
     fn list(&mut self, entity: EntityLink, attributes: &[AttributeRef], identify: bool) -> Result<Query, Abstention> {
+        if entity.role.is_some() {
+            return self.list_role(entity, attributes);
+        }
         let root = entity.table;
         let mut draft = Draft::new(root);
         self.prepare(&mut draft)?;
@@ -333,6 +336,32 @@ impl Resolver<'_> {
         let mut query = draft.into_query();
         query.distinct = distinct;
         query.order_by = order;
+        Ok(query)
+    }
+
+    /// "Who manages the IT department?", "list the support reps": the rows
+    /// that play the role, reached from the rows that name them, each once.
+    fn list_role(&mut self, entity: EntityLink, attributes: &[AttributeRef]) -> Result<Query, Abstention> {
+        let fk = entity.role.expect("callers pass a role");
+        let mut draft = Draft::new(fk.table);
+        let node = self.entity_node(&mut draft.tree, entity)?;
+        self.prepare(&mut draft)?;
+        let grouped =
+            !draft.group_by.is_empty() || !draft.having_totals.is_empty() || self.counted_of_having().is_some();
+        if grouped || !attributes.is_empty() {
+            return Err(abstain(format!(
+                "listing the {} of {} with more than their names is not supported offline",
+                count_alias(self.catalog, entity).trim_end_matches("_count"),
+                self.catalog.table_name(fk.table)
+            )));
+        }
+        for column in self.display_columns(entity.table)? {
+            self.push_column(&mut draft, node, column);
+        }
+        let keys = self.key_exprs(entity.table, node);
+        let mut query = draft.into_query();
+        query.distinct = true;
+        query.order_by = keys.into_iter().map(|k| (OrderKey::Expr(k), false)).collect();
         Ok(query)
     }
 

@@ -193,6 +193,15 @@ impl<'a> Reader<'a> {
                 distinct.push(*link);
             }
         }
+        if distinct.len() > 1 && distinct.iter().all(|l| l.role.is_some()) {
+            // "employees with no manager", "departments and their managers": the
+            // role held by a table the question names.
+            let named: Vec<usize> = (0..self.items.len())
+                .filter(|&j| j != i)
+                .filter_map(|j| self.single_link(j).filter(|l| l.role.is_none()).map(|l| l.table))
+                .collect();
+            distinct.retain(|l| l.role.is_some_and(|fk| named.contains(&fk.table)));
+        }
         match distinct.as_slice() {
             [link] => Ok(EntityRef { link: *link, text: item.text.clone() }),
             _ => Err(abstain(format!("ambiguous: '{}' matches more than one table", item.text))),

@@ -71,6 +71,12 @@ impl Reader<'_> {
                     self.mark([at, target]);
                     self.filters.push(Filter::Missing { attribute });
                 }
+                Some(ItemKind::Attribute(_)) if matches!(text.to_lowercase().as_str(), "no" | "without") => {
+                    // "stores with no website", "customers without an email": the column is empty.
+                    let attribute = self.attribute(target);
+                    self.mark([at, target]);
+                    self.filters.push(Filter::Missing { attribute });
+                }
                 _ => return Err(unsupported()),
             }
         }
