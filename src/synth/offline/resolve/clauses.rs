@@ -65,7 +65,13 @@ impl Resolver<'_> {
                 }
             }
             GroupKey::Year | GroupKey::Month => {
-                let (node, column) = self.date_column(&mut draft.tree, None)?;
+                let (node, column) = self.date_column(&mut draft.tree, self.frame.bucket_date.as_ref())?;
+                if self.catalog.column(column).year {
+                    return Err(abstain(format!(
+                        "grouping by {} per year is not supported offline",
+                        self.catalog.describe(column)
+                    )));
+                }
                 let date = Expr::Column { node, column };
                 let mut parts = vec![(Expr::Year(Box::new(date.clone())), "year")];
                 if *group == GroupKey::Month {

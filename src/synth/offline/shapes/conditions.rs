@@ -63,6 +63,35 @@ impl Reader<'_> {
             }
         }
         for i in 1..self.items.len() {
+            // "earn between 10000 and 15000", "a total between 5 and 10": both bounds, inclusive.
+            if !self.is_keyword(i, Keyword::Between) || !self.is_keyword(i + 2, Keyword::And) {
+                continue;
+            }
+            let (Some(low), Some(high)) = (self.number(i + 1), self.number(i + 3)) else { continue };
+            let before = (0..i).rev().find(|&j| self.free(j) && !self.is_keyword(j, Keyword::Have));
+            let measure = match before {
+                Some(m) if self.spends(m) => {
+                    Measure::Concept { concept: Concept::Money, text: self.items[m].text.clone(), qualifier: None }
+                }
+                Some(m)
+                    if self.is_measure(m)
+                        && !matches!(self.kind(m), Some(ItemKind::Attribute(c)) if c.iter().any(|c| c.date)) =>
+                {
+                    self.measure(m)
+                }
+                _ => continue,
+            };
+            self.mark(before.into_iter().chain(i..=i + 3));
+            let text = format!("between {low} and {high}");
+            self.filters.push(Filter::Compare {
+                measure: measure.clone(),
+                op: CompareOp::Ge,
+                number: low,
+                text: text.clone(),
+            });
+            self.filters.push(Filter::Compare { measure, op: CompareOp::Le, number: high, text });
+        }
+        for i in 1..self.items.len() {
             let op = match self.keyword(i) {
                 Some(Keyword::OrMore) => CompareOp::Ge,
                 Some(Keyword::OrLess) => CompareOp::Le,
@@ -103,6 +132,15 @@ impl Reader<'_> {
             if let Some((indices, key)) = bucket {
                 self.mark(indices);
                 self.set_group(key)?;
+                // "hired each year": the date named anywhere is the one bucketed.
+                let named_date = (0..self.items.len()).find(|&j| {
+                    self.is_attribute(j)
+                        && matches!(self.kind(j), Some(ItemKind::Attribute(c)) if c.iter().all(|c| c.date))
+                });
+                if let Some(j) = named_date {
+                    self.mark([j]);
+                    self.bucket_date = Some(self.attribute(j));
+                }
             }
         }
         for i in 0..self.items.len() {

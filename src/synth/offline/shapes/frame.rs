@@ -220,6 +220,9 @@ pub(crate) struct Frame {
     /// Words that restate the measure's unit or column ("average track length
     /// in milliseconds", "total size in bytes"): the chosen column must fit them.
     pub units: Vec<Measure>,
+    /// The date a year or month group key buckets, when the question names it
+    /// ("how many employees were hired each year").
+    pub bucket_date: Option<AttributeRef>,
     /// Verbs no rule used ("supports", "billed", "bought"): the resolved query
     /// must involve what each names (its event table, a column it begins, a
     /// role it begins), or the question is not understood.

@@ -69,6 +69,7 @@ pub(crate) fn interpret(items: &[Item], confidence: &mut Confidence) -> Result<F
         order: reader.order,
         context: reader.context,
         units,
+        bucket_date: reader.bucket_date,
         verbs,
     })
 }
@@ -100,6 +101,7 @@ struct Reader<'a> {
     used: Vec<bool>,
     qualifiers: Vec<Option<EntityLink>>,
     group: Option<GroupKey>,
+    bucket_date: Option<AttributeRef>,
     filters: Vec<Filter>,
     order: Option<OrderRequest>,
     context: Vec<EntityRef>,
@@ -120,6 +122,7 @@ impl<'a> Reader<'a> {
             used: vec![false; items.len()],
             qualifiers: vec![None; items.len()],
             group: None,
+            bucket_date: None,
             filters: Vec::new(),
             order: None,
             context: Vec::new(),
