@@ -80,8 +80,8 @@ impl OfflineSynthesizer {
 
     fn answer(&self, items: &[linking::Item]) -> Result<SqlAnswer, Abstention> {
         let mut confidence = Confidence::default();
-        let query = shapes::interpret(items, &mut confidence)
-            .and_then(|frame| resolve::resolve(&frame, &self.catalog, &self.graph, &mut confidence))
+        let resolved = shapes::interpret(items, &mut confidence)
+            .and_then(|frame| self.resolve_frame(&frame, &mut confidence))
             .map_err(|abstention| with_unknown_words(abstention, items))?;
         if confidence.score() < self.min_confidence {
             let reasons = confidence.reasons();
@@ -92,13 +92,55 @@ impl OfflineSynthesizer {
             };
             return Err(Abstention { reason });
         }
+        let (sql, restatement) = match &resolved {
+            Resolved::One(query) => (render::render(&self.catalog, query), restate::restate(&self.catalog, query)),
+            Resolved::Share { part, whole, percent } => (
+                render::render_share(&self.catalog, part, whole, *percent),
+                format!(
+                    "{} of ({}) over ({})",
+                    if *percent { "percentage" } else { "share" },
+                    restate::restate(&self.catalog, part),
+                    restate::restate(&self.catalog, whole)
+                ),
+            ),
+        };
         Ok(SqlAnswer {
-            sql: render::render(&self.catalog, &query),
+            sql,
             synthesizer: SynthesizerKind::Offline,
             confidence: confidence.score(),
-            restatement: Some(restate::restate(&self.catalog, &query)),
+            restatement: Some(restatement),
         })
     }
+
+    /// One query, or for a share the part and the whole: the same frame
+    /// without its value conditions (dates still restrict both).
+    fn resolve_frame(&self, frame: &shapes::Frame, confidence: &mut Confidence) -> Result<Resolved, Abstention> {
+        let Some(percent) = frame.share else {
+            return resolve::resolve(frame, &self.catalog, &self.graph, confidence).map(Resolved::One);
+        };
+        if frame.group.is_some() {
+            return Err(Abstention { reason: "a share per group is not supported offline".into() });
+        }
+        let whole_filter =
+            |f: &shapes::Filter| matches!(f, shapes::Filter::Period { .. } | shapes::Filter::MonthOfYear { .. });
+        if frame.filters.iter().all(whole_filter) {
+            return Err(Abstention {
+                reason: "could not tell what the share is of: name the part (a value, such as 'from the USA')".into(),
+            });
+        }
+        let part = resolve::resolve(frame, &self.catalog, &self.graph, confidence)?;
+        let mut whole_frame = frame.clone();
+        whole_frame.filters.retain(whole_filter);
+        whole_frame.context.clear();
+        let whole = resolve::resolve(&whole_frame, &self.catalog, &self.graph, confidence)?;
+        Ok(Resolved::Share { part, whole, percent })
+    }
+}
+
+/// What a frame resolved to.
+enum Resolved {
+    One(render::Query),
+    Share { part: render::Query, whole: render::Query, percent: bool },
 }
 
 impl OfflineSynthesizer {

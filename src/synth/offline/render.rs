@@ -114,6 +114,19 @@ pub(crate) fn render(catalog: &Catalog, query: &Query) -> String {
     }
 }
 
+/// `SELECT 100.0 * (part) / (whole) AS "percentage"` (or `1.0 *` for a
+/// share): two scalar subqueries, so the part's joins never drop rows from
+/// the whole; NULLIF keeps an empty whole from dividing by zero.
+pub(crate) fn render_share(catalog: &Catalog, part: &Query, whole: &Query, percent: bool) -> String {
+    let (factor, alias) = if percent { ("100.0", "percentage") } else { ("1.0", "share") };
+    format!(
+        "SELECT {factor} * ({}) / NULLIF(({}), 0) AS {}",
+        render(catalog, part),
+        render(catalog, whole),
+        catalog.dialect().quote_ident(alias)
+    )
+}
+
 struct Writer<'a> {
     catalog: &'a Catalog,
     dialect: Dialect,

@@ -309,6 +309,10 @@ pub(crate) enum Keyword {
         op: CompareOp,
     },
     Negation,
+    /// "what share / percentage of ...": a part over its whole; `percent` scales by 100.
+    Share {
+        percent: bool,
+    },
     RelativeTime,
     Write,
 }
@@ -598,6 +602,11 @@ pub(crate) const KEYWORDS: &[(&[&str], Keyword)] = &[
     (&["years"], Keyword::Year),
     (&["month"], Keyword::Month),
     (&["months"], Keyword::Month),
+    (&["share"], Keyword::Share { percent: false }),
+    (&["fraction"], Keyword::Share { percent: false }),
+    (&["proportion"], Keyword::Share { percent: false }),
+    (&["percentage"], Keyword::Share { percent: true }),
+    (&["percent"], Keyword::Share { percent: true }),
     (&["yearly"], Keyword::Yearly),
     (&["annual"], Keyword::Yearly),
     (&["annually"], Keyword::Yearly),

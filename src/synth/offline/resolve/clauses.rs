@@ -220,7 +220,16 @@ impl Resolver<'_> {
             Some(link) if link.table == column.table => self.entity_node(&mut draft.tree, link)?,
             _ => self.attach(&mut draft.tree, column.table)?,
         };
-        draft.filters.push(Predicate::In(Expr::Column { node, column }, values));
+        let expr = Expr::Column { node, column };
+        if draft.filters.iter().any(|p| matches!(p, Predicate::In(e, _) if *e == expr)) {
+            // "Payroll ... Accounting" on one column can never both hold.
+            return Err(abstain(format!(
+                "'{}' and another value are both values of {}: say 'or' if either is meant",
+                texts.join("', '"),
+                self.catalog.describe(column)
+            )));
+        }
+        draft.filters.push(Predicate::In(expr, values));
         Ok(())
     }
 

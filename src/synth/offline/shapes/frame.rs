@@ -220,6 +220,10 @@ pub(crate) struct Frame {
     /// Words that restate the measure's unit or column ("average track length
     /// in milliseconds", "total size in bytes"): the chosen column must fit them.
     pub units: Vec<Measure>,
+    /// "What share of revenue comes from the USA": the answer is the selected
+    /// count or total with the value conditions over the same without them;
+    /// `Some(true)` for a percentage.
+    pub share: Option<bool>,
     /// The date a year or month group key buckets, when the question names it
     /// ("how many employees were hired each year").
     pub bucket_date: Option<AttributeRef>,

@@ -41,6 +41,7 @@ fn abstain(reason: impl Into<String>) -> Abstention {
 pub(crate) fn interpret(items: &[Item], confidence: &mut Confidence) -> Result<Frame, Abstention> {
     refuse_unanswerable(items)?;
     let mut reader = Reader::new(items);
+    let share = reader.take_share();
     reader.merge_qualifiers();
     reader.read_negations()?;
     reader.read_comparisons()?;
@@ -60,6 +61,10 @@ pub(crate) fn interpret(items: &[Item], confidence: &mut Confidence) -> Result<F
     let select = select.ok_or_else(|| abstain("could not tell what the question asks for"))?;
     let select = reader.attach_list_attributes(select);
     let (select, units) = reader.take_units(select);
+    let select = match share {
+        Some(_) => share_of(select)?,
+        None => select,
+    };
     let verbs = reader.take_verbs();
     reader.report_leftovers(confidence);
     Ok(Frame {
@@ -69,9 +74,20 @@ pub(crate) fn interpret(items: &[Item], confidence: &mut Confidence) -> Result<F
         order: reader.order,
         context: reader.context,
         units,
+        share,
         bucket_date: reader.bucket_date,
         verbs,
     })
+}
+
+/// What a share is a share of: a count of rows ("percentage of orders") or a
+/// total ("share of revenue").
+fn share_of(select: Select) -> Result<Select, Abstention> {
+    match select {
+        Select::List { entity, attributes, .. } if attributes.is_empty() => Ok(Select::CountRows(entity)),
+        select @ (Select::CountRows(_) | Select::Aggregate { func: AggFunc::Sum, .. }) => Ok(select),
+        _ => Err(abstain("a share is supported offline only of a count of rows or of a total")),
+    }
 }
 
 /// Write requests and relative dates cannot be answered correctly here.
@@ -353,6 +369,14 @@ impl<'a> Reader<'a> {
             other => other,
         };
         (select, units)
+    }
+
+    /// "what share / percentage of": read before everything else, once.
+    fn take_share(&mut self) -> Option<bool> {
+        let at = (0..self.items.len()).find(|&j| matches!(self.keyword(j), Some(Keyword::Share { .. })))?;
+        let Some(Keyword::Share { percent }) = self.keyword(at) else { return None };
+        self.mark([at]);
+        Some(percent)
     }
 
     /// Verbs no rule used, for the resolver to check against the query.
