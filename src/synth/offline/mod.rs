@@ -133,14 +133,14 @@ impl OfflineSynthesizer {
         whole_frame.filters.retain(whole_filter);
         whole_frame.context.clear();
         let whole = resolve::resolve(&whole_frame, &self.catalog, &self.graph, confidence)?;
-        Ok(Resolved::Share { part, whole, percent })
+        Ok(Resolved::Share { part: Box::new(part), whole: Box::new(whole), percent })
     }
 }
 
 /// What a frame resolved to.
 enum Resolved {
     One(render::Query),
-    Share { part: render::Query, whole: render::Query, percent: bool },
+    Share { part: Box<render::Query>, whole: Box<render::Query>, percent: bool },
 }
 
 impl OfflineSynthesizer {
