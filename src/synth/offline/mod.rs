@@ -116,7 +116,7 @@ impl OfflineSynthesizer {
     /// without its value conditions (dates still restrict both).
     fn resolve_frame(&self, frame: &shapes::Frame, confidence: &mut Confidence) -> Result<Resolved, Abstention> {
         let Some(percent) = frame.share else {
-            return resolve::resolve(frame, &self.catalog, &self.graph, confidence).map(Resolved::One);
+            return resolve::resolve(frame, &self.catalog, &self.graph, confidence).map(|q| Resolved::One(Box::new(q)));
         };
         if frame.group.is_some() {
             return Err(Abstention { reason: "a share per group is not supported offline".into() });
@@ -139,7 +139,7 @@ impl OfflineSynthesizer {
 
 /// What a frame resolved to.
 enum Resolved {
-    One(render::Query),
+    One(Box<render::Query>),
     Share { part: Box<render::Query>, whole: Box<render::Query>, percent: bool },
 }
 
