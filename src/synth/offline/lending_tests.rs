@@ -129,3 +129,48 @@ fn offline_answers_restate_how_the_question_was_read() {
         "average over each member of (count of loan)"
     );
 }
+
+#[test]
+fn shares_divide_the_part_by_the_whole_in_separate_subqueries() {
+    let share = sql("What share of books are Fantasy?");
+    assert_eq!(
+        share,
+        r#"SELECT 1.0 * (SELECT COUNT(*) AS "book_count" FROM "book" WHERE "book"."genre" = 'Fantasy') / NULLIF((SELECT COUNT(*) AS "book_count" FROM "book"), 0) AS "share""#
+    );
+    let percentage = sql("What percentage of fines were paid in 2021?");
+    assert!(percentage.starts_with("SELECT 100.0 * (SELECT"), "{percentage}");
+    assert!(refusal("What share of books are there?").contains("what the share is of"));
+    assert!(refusal("What share of fines per member were paid in 2021?").contains("per group"));
+}
+
+#[test]
+fn between_two_numbers_bounds_a_measure_and_between_two_years_a_date() {
+    let costly = sql("Books with a replacement cost between 10 and 20");
+    assert!(costly.contains(r#""book"."replacement_cost" >= 10 AND "book"."replacement_cost" <= 20"#), "{costly}");
+    let joined = sql("How many members joined between 2019 and 2020?");
+    assert!(joined.contains(r#""member"."joined_date" >= '2019-01-01' AND "member"."joined_date" < '2021-01-01'"#));
+}
+
+#[test]
+fn the_date_a_question_names_is_the_one_bucketed_by_year() {
+    let returned = sql("How many loans were returned each year?");
+    assert!(returned.contains(r#"CAST(EXTRACT(YEAR FROM "loan"."return_date") AS INTEGER) AS "year""#), "{returned}");
+}
+
+#[test]
+fn a_role_lists_the_rows_that_play_it_and_a_named_table_settles_which_role() {
+    let supervisors = sql("List the supervisors");
+    assert!(supervisors.starts_with(r#"SELECT DISTINCT "supervisor"."staff_id""#), "{supervisors}");
+    assert!(supervisors.contains(r#"FROM "staff" JOIN "staff" AS "supervisor""#), "{supervisors}");
+}
+
+#[test]
+fn grouping_by_a_name_column_groups_its_rows_by_key() {
+    let per_title = sql("How many copies per book title?");
+    assert!(per_title.contains(r#"GROUP BY "book"."book_id", "book"."title""#), "{per_title}");
+}
+
+#[test]
+fn two_values_of_one_column_joined_without_or_abstain() {
+    assert!(refusal("How many books are Fantasy Thriller?").contains("say 'or'"));
+}

@@ -92,7 +92,7 @@ pub(crate) struct Item {
 }
 
 /// Last words of column names too vague to link a column on their own.
-const WEAK_HEADS: &[&str] = &["id", "at", "on", "by", "to", "of", "in", "no", "num", "code", "key", "flag"];
+const WEAK_HEADS: &[&str] = &["id", "at", "on", "by", "to", "of", "in", "no", "num", "code", "key", "flag", "year"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Link {

@@ -123,14 +123,16 @@ impl OfflineSynthesizer {
         }
         let whole_filter =
             |f: &shapes::Filter| matches!(f, shapes::Filter::Period { .. } | shapes::Filter::MonthOfYear { .. });
-        if frame.filters.iter().all(whole_filter) {
+        if frame.filters.is_empty() {
             return Err(Abstention {
                 reason: "could not tell what the share is of: name the part (a value, such as 'from the USA')".into(),
             });
         }
         let part = resolve::resolve(frame, &self.catalog, &self.graph, confidence)?;
         let mut whole_frame = frame.clone();
-        whole_frame.filters.retain(whole_filter);
+        // Dates restrict the whole too, unless they are the only condition ("paid in 2021").
+        let dates_only = frame.filters.iter().all(whole_filter);
+        whole_frame.filters.retain(|f| whole_filter(f) && !dates_only);
         whole_frame.context.clear();
         let whole = resolve::resolve(&whole_frame, &self.catalog, &self.graph, confidence)?;
         Ok(Resolved::Share { part: Box::new(part), whole: Box::new(whole), percent })
