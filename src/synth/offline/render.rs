@@ -29,6 +29,9 @@ pub(crate) enum Expr {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Literal {
     Number(f64),
+    /// `(SELECT AVG(expr) FROM <its table>)`: the average over every row of the
+    /// one table `expr` reads.
+    AverageOf(Box<Expr>),
     /// The first day of a month.
     Date(YearMonth),
 }
@@ -283,6 +286,19 @@ impl Writer<'_> {
     fn literal(&self, literal: &Literal) -> String {
         match literal {
             Literal::Number(n) => format_number(*n),
+            Literal::AverageOf(expr) => {
+                let table = match **expr {
+                    Expr::Column { column, .. } => column.table,
+                    Expr::Product(ref a, _) => match **a {
+                        Expr::Column { column, .. } => column.table,
+                        _ => 0,
+                    },
+                    _ => 0,
+                };
+                let tree = JoinTree::new(table);
+                let inner = Writer { catalog: self.catalog, dialect: self.dialect, tree: &tree };
+                format!("(SELECT AVG({}) FROM {})", inner.expr(&rebased(expr)), inner.tables_clause())
+            }
             Literal::Date(ym) => self.dialect.quote_str(&format!("{:04}-{:02}-01", ym.year, ym.month)),
         }
     }
@@ -309,6 +325,15 @@ impl Writer<'_> {
             Dialect::Postgres => format!("CAST(EXTRACT({part} FROM {inner}) AS INTEGER)"),
             Dialect::MySql => format!("{part}({inner})"),
         }
+    }
+}
+
+/// The expression with every column on node 0, for a one-table subquery.
+fn rebased(expr: &Expr) -> Expr {
+    match expr {
+        Expr::Column { column, .. } => Expr::Column { node: 0, column: *column },
+        Expr::Product(a, b) => Expr::Product(Box::new(rebased(a)), Box::new(rebased(b))),
+        other => other.clone(),
     }
 }
 

@@ -156,6 +156,7 @@ impl Words<'_> {
             Predicate::Compare(expr, op, literal) => {
                 let value = match literal {
                     Literal::Number(n) => format!("{n}"),
+                    Literal::AverageOf(inner) => format!("the average {}", self.expr(inner)),
                     Literal::Date(ym) => format!("{:04}-{:02}-01", ym.year, ym.month),
                 };
                 format!("{} {} {value}", self.counted(query, expr), op.sql())

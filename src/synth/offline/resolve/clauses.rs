@@ -102,6 +102,19 @@ impl Resolver<'_> {
                 }
             }
             Filter::Absent { candidates, text } => self.apply_absence(draft, candidates, text)?,
+            Filter::AboveAverage { measure, op, text } => {
+                let near = self.tree_tables(&draft.tree);
+                let numeric = self.numeric(measure, &near, true)?;
+                let node = self.attach(&mut draft.tree, numeric.expr.table())?;
+                if self.reached_through_fan_out(&draft.tree, node) || node != 0 {
+                    return Err(abstain(format!(
+                        "'{text}' compares {} values with their average only on the rows asked about",
+                        self.catalog.table_name(numeric.expr.table())
+                    )));
+                }
+                let value = numeric_expr(numeric.expr, node);
+                draft.filters.push(Predicate::Compare(value.clone(), *op, Literal::AverageOf(Box::new(value))));
+            }
             Filter::Missing { attribute } => self.apply_missing(draft, attribute)?,
             Filter::Text { target, text } => {
                 let column = match target {

@@ -109,6 +109,7 @@ fn named_tables(frame: &Frame) -> Vec<TableId> {
                 }
             }
             Filter::Missing { attribute } => add(attribute.qualifier.as_ref()),
+            Filter::AboveAverage { measure, .. } => add(measure_qualifier(measure).as_ref()),
             Filter::Period { .. } | Filter::MonthOfYear { .. } => {}
         }
     }

@@ -20,6 +20,11 @@ impl Reader<'_> {
                 _ => continue,
             };
             let text = &self.items[i].text;
+            if concept.is_none() && self.number(i + 1).is_none() && self.is_keyword(i + 1, Keyword::Avg) {
+                // "earn more than the average salary": compared with the average over all rows.
+                self.read_above_average(i, op)?;
+                continue;
+            }
             let number = self.number(i + 1).ok_or_else(|| abstain(format!("expected a number after '{text}'")))?;
             let text = format!("{} {}", text, self.items[i + 1].text);
             self.mark([i, i + 1]);
@@ -105,6 +110,38 @@ impl Reader<'_> {
                 self.filters.push(Filter::CountOf { entity, op, number });
             }
         }
+        Ok(())
+    }
+
+    /// "salary above the average", "earn more than the average salary": the
+    /// measure after "average", or the one before the comparison; only when
+    /// nothing more follows the average (no "of their department").
+    fn read_above_average(&mut self, at: usize, op: CompareOp) -> Result<(), Abstention> {
+        let text = format!("{} {}", self.items[at].text, self.items[at + 1].text);
+        let after = Some(at + 2).filter(|&j| self.is_measure(j));
+        let before = at.checked_sub(1).filter(|&j| self.free(j) && (self.is_measure(j) || self.spends(j)));
+        let measure = match (after, before) {
+            (Some(j), _) => {
+                self.mark([j]);
+                self.mark(before.filter(|&b| self.spends(b)));
+                self.measure(j)
+            }
+            (None, Some(j)) => {
+                self.mark([j]);
+                if self.spends(j) {
+                    Measure::Concept { concept: Concept::Money, text: self.items[j].text.clone(), qualifier: None }
+                } else {
+                    self.measure(j)
+                }
+            }
+            (None, None) => return Err(abstain(format!("could not tell what '{text}' compares"))),
+        };
+        let last = after.unwrap_or(at + 1);
+        if (last + 1..self.items.len()).any(|j| self.free(j)) {
+            return Err(abstain(format!("'{text} ...' of a part of the rows is not supported offline")));
+        }
+        self.mark([at, at + 1]);
+        self.filters.push(Filter::AboveAverage { measure, op, text });
         Ok(())
     }
 

@@ -196,6 +196,13 @@ pub(crate) enum Filter {
         candidates: Vec<EntityLink>,
         text: String,
     },
+    /// "employees who earn more than the average salary": each row's value
+    /// against the average over all rows of its table.
+    AboveAverage {
+        measure: Measure,
+        op: CompareOp,
+        text: String,
+    },
     /// "loans not yet returned": the column (a date, usually) is empty.
     Missing {
         attribute: AttributeRef,
