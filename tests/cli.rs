@@ -352,7 +352,11 @@ fn ask_prints_the_sql_and_a_capped_preview_and_exits_1_when_unanswered() {
     let asked = sqlsynth(dir.path(), &["ask", question, "--source", "chinook", "--rows", "3"], &[]);
     assert_eq!(asked.status.code(), Some(0), "{}", text(&asked));
     let stdout = String::from_utf8_lossy(&asked.stdout);
-    assert!(stdout.starts_with("-- synthesizer: offline\nSELECT "), "{stdout}");
+    // How the question was understood comes before the SQL, as SQL comments.
+    assert!(
+        stdout.starts_with("-- synthesizer: offline\n-- uses: tables Customer; columns Customer.Country\nSELECT "),
+        "{stdout}"
+    );
     assert!(stdout.contains("| USA "), "the preview shows the largest group first: {stdout}");
     assert!(stdout.contains("3 rows (first 3; more rows exist)"), "{stdout}");
     let rows = stdout.lines().filter(|l| l.starts_with("| ") && !l.contains("Country")).count();
@@ -360,7 +364,12 @@ fn ask_prints_the_sql_and_a_capped_preview_and_exits_1_when_unanswered() {
 
     // The second time the same question comes from the answer cache.
     let again = sqlsynth(dir.path(), &["ask", question, "--source", "chinook", "--rows", "3"], &[]);
-    assert!(String::from_utf8_lossy(&again.stdout).starts_with("-- synthesizer: cache\n"), "{}", text(&again));
+    assert!(
+        String::from_utf8_lossy(&again.stdout)
+            .starts_with("-- synthesizer: cache\n-- uses: tables Customer; columns Customer.Country\n"),
+        "{}",
+        text(&again)
+    );
 
     let unanswered = sqlsynth(dir.path(), &["ask", "What is the meaning of life?", "--source", "chinook"], &[]);
     assert_eq!(unanswered.status.code(), Some(1), "{}", text(&unanswered));
