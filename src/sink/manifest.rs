@@ -358,6 +358,19 @@ mod tests {
     }
 
     #[test]
+    fn no_configured_secret_survives_in_an_interpretation() {
+        crate::secret::register("interp-canary-91ab");
+        let uses = SqlUses {
+            tables: vec!["t".into()],
+            columns: vec!["t.a".into()],
+            values: vec![Literal::Text("x interp-canary-91ab y".into())],
+        };
+        let json = serde_json::to_string(&Interpretation::new(Some("a interp-canary-91ab"), &uses)).unwrap();
+        assert!(!json.contains("interp-canary-91ab"), "{json}");
+        assert!(json.contains("x *** y"), "{json}");
+    }
+
+    #[test]
     fn numbers_become_json_numbers_only_when_exact() {
         for (sql, json) in [("0.5", "0.5"), (".5", "0.5"), ("100.00", "100.0"), ("007", "7"), ("19.99", "19.99")] {
             assert_eq!(exact_number(sql).map(|n| n.to_string()).as_deref(), Some(json), "{sql}");
