@@ -16,7 +16,9 @@
 //! * [`plan`] groups questions by source and loads each schema once.
 //! * [`synth`] proposes SQL; the offline synthesizer abstains rather than guess.
 //! * [`guard`] treats that SQL as untrusted input: one read-only query, parsed
-//!   in the source's own dialect, functions checked against an allowlist.
+//!   in the source's own dialect, functions checked against an allowlist; from
+//!   the same parse tree it reads what the query uses (tables, columns,
+//!   values), which the manifest shows with the synthesizer's restatement.
 //! * [`execute`] runs it in a read-only transaction with a statement timeout and
 //!   a row cap, under one global bound on queries in flight.
 //! * [`sink`] streams Arrow batches into Parquet, to a local directory (temporary

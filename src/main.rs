@@ -46,7 +46,7 @@ enum Command {
         #[arg(long, value_name = "DIR|URL")]
         out: Option<String>,
     },
-    /// Print the SQL for a question and a preview of its answer.
+    /// Print how a question was understood, its SQL and a preview of its answer.
     Ask {
         question: String,
         #[arg(long, value_name = "NAME")]
@@ -224,8 +224,13 @@ fn print_summary(outcome: &JobOutcome) {
     );
 }
 
+/// `text` on one line: line breaks become spaces.
+fn one_line(text: &str) -> String {
+    text.replace(['\n', '\r'], " ")
+}
+
 fn clip(text: &str, width: usize) -> String {
-    let one_line = text.replace(['\n', '\r'], " ");
+    let one_line = one_line(text);
     if one_line.chars().count() <= width {
         one_line
     } else {
@@ -258,7 +263,15 @@ async fn ask(mut settings: Settings, question: &str, source: &str, rows: u64) ->
     let outcome = outcome.map_err(|e| BadInput(e.to_string()))?;
     let record = &outcome.manifest.questions[0];
     if let Some(sql) = &record.sql {
-        println!("-- synthesizer: {}\n{sql}\n", record.synthesizer.as_deref().unwrap_or("-"));
+        // How the question was understood, as SQL comments: the block still pastes as SQL.
+        println!("-- synthesizer: {}", record.synthesizer.as_deref().unwrap_or("-"));
+        if let Some(interpretation) = &record.interpretation {
+            if let Some(restatement) = &interpretation.restatement {
+                println!("-- understood as: {}", one_line(restatement));
+            }
+            println!("-- uses: {}", one_line(&interpretation.uses_line()));
+        }
+        println!("{sql}\n");
     }
     if record.status != Status::Ok {
         println!("{}: {}", record.status.name(), record.error.as_deref().unwrap_or(""));

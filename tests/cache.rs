@@ -141,17 +141,22 @@ async fn answers_one_worker_stored_are_found_by_another() {
     let second = Caches::new(&world.settings("b", Some(&url), ""));
     let fingerprint = "ab".repeat(32);
     let sql = "SELECT BillingCountry, COUNT(*) FROM Invoice GROUP BY BillingCountry";
-    first.answers.put("chinook", &fingerprint, "How many invoices per country?", sql, SynthesizerKind::Offline).await;
+    let restatement = Some("count of invoices per billing country");
+    first
+        .answers
+        .put("chinook", &fingerprint, "How many invoices per country?", sql, SynthesizerKind::Offline, restatement)
+        .await;
 
     let found = second.answers.get("chinook", &fingerprint, "how many invoices per country").await.unwrap();
     assert_eq!(found.sql, sql);
     assert_eq!(found.synthesizer, SynthesizerKind::Offline);
+    assert_eq!(found.restatement.as_deref(), restatement, "the restatement travels with the answer");
     // The second worker has nothing on its own disk: the hit came through Redis.
     assert!(!world.dir.path().join("cache-b/answers").exists());
     assert!(second.answers.get("chinook", &"cd".repeat(32), "How many invoices per country?").await.is_none());
     assert!(second.answers.get("other", &fingerprint, "How many invoices per country?").await.is_none());
     // Pinned and cached answers are never stored.
-    first.answers.put("chinook", &fingerprint, "pinned one", "SELECT 1", SynthesizerKind::Pinned).await;
+    first.answers.put("chinook", &fingerprint, "pinned one", "SELECT 1", SynthesizerKind::Pinned, None).await;
     assert!(second.answers.get("chinook", &fingerprint, "pinned one").await.is_none());
     world.cleanup(&mut connection).await;
 }
@@ -193,7 +198,7 @@ async fn a_changed_schema_is_detected_and_its_answers_dropped() {
     let a = world.pipeline("a", Some(&url), "");
     let old = a.schema("chinook").await.unwrap();
     let question = "How many customers are there in each country?";
-    a.caches().answers.put("chinook", &old.fingerprint, question, "SELECT 1", SynthesizerKind::Offline).await;
+    a.caches().answers.put("chinook", &old.fingerprint, question, "SELECT 1", SynthesizerKind::Offline, None).await;
     a.close().await;
 
     world.alter("ALTER TABLE Customer ADD COLUMN LoyaltyTier TEXT").await;
@@ -272,7 +277,10 @@ async fn answers_never_cross_a_literal_difference() {
         ("Customers named 'Smith'", "Customers named 'Smyth'"),
     ];
     for (stored, asked) in pairs {
-        caches.answers.put("chinook", &fingerprint, stored, &format!("SELECT '{stored}'"), SynthesizerKind::Llm).await;
+        caches
+            .answers
+            .put("chinook", &fingerprint, stored, &format!("SELECT '{stored}'"), SynthesizerKind::Llm, None)
+            .await;
         assert!(other.answers.get("chinook", &fingerprint, asked).await.is_none(), "{asked:?} hit {stored:?}");
         assert!(caches.answers.get("chinook", &fingerprint, asked).await.is_none(), "{asked:?} hit {stored:?}");
         // ...while a harmless variant of the stored question does hit.
@@ -335,10 +343,10 @@ async fn corrupt_or_foreign_redis_entries_are_ignored() {
     let writer = Caches::new(&world.settings("a", Some(&url), ""));
     let fingerprint = "12".repeat(32);
     let sql = "SELECT COUNT(*) FROM Customer";
-    writer.answers.put("chinook", &fingerprint, "How many customers?", sql, SynthesizerKind::Offline).await;
+    writer.answers.put("chinook", &fingerprint, "How many customers?", sql, SynthesizerKind::Offline, None).await;
     writer
         .answers
-        .put("chinook", &fingerprint, "How many albums?", "SELECT COUNT(*) FROM Album", SynthesizerKind::Offline)
+        .put("chinook", &fingerprint, "How many albums?", "SELECT COUNT(*) FROM Album", SynthesizerKind::Offline, None)
         .await;
     let key_of = |question: &str| {
         let hash = sqlsynth::cache::entry::digest(&normalize_question(question));
@@ -434,7 +442,10 @@ async fn redis_stopped_mid_run_then_back() {
     let (out, progress) = (world.out("a"), ProgressBar::hidden());
     let (outcome, stopped) = tokio::join!(pipeline.run_job(&job, &out, &progress), stop);
     let caches = pipeline.caches();
-    caches.answers.put("chinook", &fingerprint, "Customers in Norway", "SELECT 1", SynthesizerKind::Offline).await;
+    caches
+        .answers
+        .put("chinook", &fingerprint, "Customers in Norway", "SELECT 1", SynthesizerKind::Offline, None)
+        .await;
     let during = caches.answers.get("chinook", &fingerprint, "customers in norway").await;
     let was_down = !caches.redis().unwrap().is_up();
 
@@ -459,7 +470,10 @@ async fn redis_stopped_mid_run_then_back() {
     // The breaker probes again within seconds; a store then reaches Redis.
     let deadline = Instant::now() + Duration::from_secs(20);
     while !caches.redis().unwrap().is_up() && Instant::now() < deadline {
-        caches.answers.put("chinook", &fingerprint, "Customers in Chile", "SELECT 2", SynthesizerKind::Offline).await;
+        caches
+            .answers
+            .put("chinook", &fingerprint, "Customers in Chile", "SELECT 2", SynthesizerKind::Offline, None)
+            .await;
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert!(caches.redis().unwrap().is_up());

@@ -1,7 +1,8 @@
 //! The command line end to end, as a user runs it: the example job on the
 //! bundled SQLite demo, the same job on PostgreSQL and MariaDB with the same
 //! answers, bad job files, idempotent re-runs, resume after interruption, one
-//! bad question among good ones, and secrets that never reach any output.
+//! bad question among good ones, every answer's interpretation (tables,
+//! columns and values matching its SQL), and secrets that never reach any output.
 //! Parquet files are read back with pyarrow.
 
 mod common;
@@ -72,6 +73,7 @@ fn run_example(dir: &Path, source_override: Option<&str>) -> Option<Vec<(String,
         .unwrap()
         .to_string();
     let manifest = manifest(dir, &job_id);
+    assert_interpretations_match_sql(&manifest);
     let job_dir = dir.join("out").join(&job_id);
     let files: Vec<PathBuf> =
         manifest["questions"].as_array().unwrap().iter().map(|q| job_dir.join(q["file"].as_str().unwrap())).collect();
@@ -122,6 +124,160 @@ fn example_job_answers_every_question_on_the_demo_database() {
         .filter(|n| n != "manifest.json" && !n.ends_with(".parquet"))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+/// The `"T"."c"` column references and the `FROM "T"` / `JOIN "T"` tables
+/// of SQL that quotes every name (with `"` or a backtick) and uses no alias,
+/// as the offline synthesizer writes it, read off the text: an oracle that
+/// knows nothing of the guard.
+fn quoted_references(sql: &str) -> (Vec<String>, Vec<String>) {
+    #[derive(PartialEq)]
+    enum Token {
+        Name(String),
+        Word(String),
+        Dot,
+    }
+    let mut tokens = Vec::new();
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' | '`' | '\'' => {
+                let text: String = chars.by_ref().take_while(|&d| d != c).collect();
+                if c != '\'' {
+                    tokens.push(Token::Name(text));
+                }
+            }
+            '.' => tokens.push(Token::Dot),
+            c if c.is_ascii_alphabetic() => {
+                let mut word = c.to_string();
+                while let Some(&d) = chars.peek().filter(|d| d.is_ascii_alphanumeric() || **d == '_') {
+                    word.push(d);
+                    chars.next();
+                }
+                tokens.push(Token::Word(word));
+            }
+            _ => {}
+        }
+    }
+    let (mut tables, mut columns) = (Vec::new(), Vec::new());
+    let push_new = |list: &mut Vec<String>, item: String| {
+        if !list.contains(&item) {
+            list.push(item);
+        }
+    };
+    for (n, token) in tokens.iter().enumerate() {
+        let next = |k: usize| tokens.get(n + k);
+        match (token, next(1), next(2)) {
+            (Token::Word(keyword), Some(Token::Name(table)), _) if keyword == "FROM" || keyword == "JOIN" => {
+                push_new(&mut tables, table.clone())
+            }
+            (Token::Name(table), Some(Token::Dot), Some(Token::Name(column))) => {
+                push_new(&mut columns, format!("{table}.{column}"))
+            }
+            _ => {}
+        }
+    }
+    (tables, columns)
+}
+
+/// Every answered question of a manifest carries an interpretation whose
+/// tables and columns are those its SQL names: exactly, for the offline
+/// synthesizer's SQL (see [`quoted_references`]); for pinned SQL, every
+/// column belongs to a table it reads.
+fn assert_interpretations_match_sql(manifest: &Value) {
+    for q in manifest["questions"].as_array().unwrap() {
+        let interpretation = &q["interpretation"];
+        let keys: Vec<&String> = interpretation.as_object().unwrap_or_else(|| panic!("{q}")).keys().collect();
+        assert_eq!(keys, ["columns", "restatement", "tables", "values"], "{q}");
+        let sql = q["sql"].as_str().unwrap();
+        let names = |key: &str| -> Vec<String> {
+            let mut names: Vec<String> =
+                interpretation[key].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+            names.sort();
+            names
+        };
+        let (tables, columns) = (names("tables"), names("columns"));
+        assert!(!tables.is_empty(), "{q}");
+        if q["synthesizer"] == "offline" {
+            let (mut expected_tables, mut expected_columns) = quoted_references(sql);
+            expected_tables.sort();
+            expected_columns.sort();
+            assert!(!expected_columns.is_empty(), "the oracle reads {sql}");
+            assert_eq!(tables, expected_tables, "{}: {sql}", q["id"]);
+            assert_eq!(columns, expected_columns, "{}: {sql}", q["id"]);
+        }
+        for column in &columns {
+            let table = column.split('.').next().unwrap();
+            assert!(tables.iter().any(|t| t == table), "{}: {column} is not of a table it reads", q["id"]);
+        }
+    }
+}
+
+#[test]
+fn every_answer_says_how_its_question_was_understood() {
+    let dir = workdir(&[("chinook", sqlite_url())], "");
+    let output = sqlsynth(dir.path(), &["run", example_job().to_str().unwrap(), "--out", "out"], &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let manifest = manifest(dir.path(), "example");
+    assert_interpretations_match_sql(&manifest);
+    let by_id = |id: &str| manifest["questions"].as_array().unwrap().iter().find(|q| q["id"] == id).unwrap().clone();
+    let interpretation = |id: &str| by_id(id)["interpretation"].clone();
+    assert_eq!(interpretation("brazilian_customers")["values"], serde_json::json!(["Brazil"]));
+    assert_eq!(interpretation("invoices_2023")["values"], serde_json::json!(["2023-01-01", "2024-01-01"]));
+    assert_eq!(interpretation("top_artists_by_tracks")["values"], serde_json::json!([3]));
+    assert_eq!(interpretation("big_albums")["values"], serde_json::json!([20]));
+    assert_eq!(interpretation("revenue_per_year")["values"], serde_json::json!([]), "strftime's format is no value");
+    // Pinned SQL is read the same way, unqualified names included.
+    assert_eq!(by_id("all_time_revenue")["synthesizer"], "pinned");
+    assert_eq!(
+        interpretation("all_time_revenue"),
+        serde_json::json!({"restatement": null, "tables": ["Invoice"], "columns": ["Invoice.Total"], "values": []})
+    );
+    assert_eq!(interpretation("playlist_count")["tables"], serde_json::json!(["Playlist"]));
+}
+
+#[test]
+fn cached_answers_carry_their_interpretation_and_failures_have_none() {
+    let dir = workdir(&[("chinook", sqlite_url())], "");
+    let job = r#"{"job_id":"JOB","questions":[
+        {"id":"rock","source":"chinook","question":"How many tracks are there in the Rock genre?"},
+        {"id":"broken","source":"chinook","question":"pinned","sql":"SELECT Nope FROM Genre"},
+        {"id":"weather","source":"chinook","question":"What will the weather be in Paris tomorrow?"}]}"#;
+    let mut records = Vec::new();
+    for job_id in ["first", "second"] {
+        std::fs::write(dir.path().join("job.json"), job.replace("JOB", job_id)).unwrap();
+        let output = sqlsynth(dir.path(), &["run", "job.json", "--out", "out"], &[]);
+        assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+        records.push(manifest(dir.path(), job_id)["questions"].clone());
+    }
+    let (first, second) = (&records[0], &records[1]);
+    assert_eq!(first[0]["synthesizer"], "offline");
+    assert_eq!(second[0]["synthesizer"], "cache");
+    assert_eq!(first[0]["interpretation"], second[0]["interpretation"]);
+    assert_eq!(second[0]["interpretation"]["tables"], serde_json::json!(["Track", "Genre"]));
+    assert_eq!(second[0]["interpretation"]["values"], serde_json::json!(["Rock"]));
+    for q in [&second[1], &second[2]] {
+        assert_ne!(q["status"], "ok");
+        assert_eq!(q["interpretation"], Value::Null, "{q}");
+    }
+}
+
+#[test]
+fn a_manifest_written_before_interpretations_is_still_a_finished_job() {
+    let dir = workdir(&[("chinook", sqlite_url())], "");
+    let output = sqlsynth(dir.path(), &["run", example_job().to_str().unwrap(), "--out", "out"], &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let path = dir.path().join("out/example/manifest.json");
+    let mut old = manifest(dir.path(), "example");
+    for q in old["questions"].as_array_mut().unwrap() {
+        q.as_object_mut().unwrap().remove("interpretation").expect("the new manifest has one");
+    }
+    std::fs::write(&path, serde_json::to_vec_pretty(&old).unwrap()).unwrap();
+    let before = std::fs::read(&path).unwrap();
+    let output = sqlsynth(dir.path(), &["run", example_job().to_str().unwrap(), "--out", "out"], &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(text(&output).contains("already done"), "{}", text(&output));
+    assert_eq!(std::fs::read(&path).unwrap(), before, "the old manifest is left as it was");
 }
 
 #[test]
@@ -178,7 +334,8 @@ fn an_interrupted_job_resumes_without_rerunning_finished_questions() {
     assert!(after.iter().all(|(n, _)| !n.starts_with('.')), "temp file left: {after:?}");
     let resumed = manifest(dir.path(), "example");
     for (a, b) in complete["questions"].as_array().unwrap().iter().zip(resumed["questions"].as_array().unwrap()) {
-        for key in ["id", "status", "sql", "rows", "truncated", "columns", "file"] {
+        // The interpretation comes back the same, from the footer or with the cached answer.
+        for key in ["id", "status", "sql", "interpretation", "rows", "truncated", "columns", "file"] {
             assert_eq!(a[key], b[key], "{key} of {}", a["id"]);
         }
         // The one question answered again gets its synthesized SQL from the answer cache.
@@ -195,7 +352,11 @@ fn ask_prints_the_sql_and_a_capped_preview_and_exits_1_when_unanswered() {
     let asked = sqlsynth(dir.path(), &["ask", question, "--source", "chinook", "--rows", "3"], &[]);
     assert_eq!(asked.status.code(), Some(0), "{}", text(&asked));
     let stdout = String::from_utf8_lossy(&asked.stdout);
-    assert!(stdout.starts_with("-- synthesizer: offline\nSELECT "), "{stdout}");
+    // How the question was understood comes before the SQL, as SQL comments.
+    assert!(
+        stdout.starts_with("-- synthesizer: offline\n-- uses: tables Customer; columns Customer.Country\nSELECT "),
+        "{stdout}"
+    );
     assert!(stdout.contains("| USA "), "the preview shows the largest group first: {stdout}");
     assert!(stdout.contains("3 rows (first 3; more rows exist)"), "{stdout}");
     let rows = stdout.lines().filter(|l| l.starts_with("| ") && !l.contains("Country")).count();
@@ -203,7 +364,12 @@ fn ask_prints_the_sql_and_a_capped_preview_and_exits_1_when_unanswered() {
 
     // The second time the same question comes from the answer cache.
     let again = sqlsynth(dir.path(), &["ask", question, "--source", "chinook", "--rows", "3"], &[]);
-    assert!(String::from_utf8_lossy(&again.stdout).starts_with("-- synthesizer: cache\n"), "{}", text(&again));
+    assert!(
+        String::from_utf8_lossy(&again.stdout)
+            .starts_with("-- synthesizer: cache\n-- uses: tables Customer; columns Customer.Country\n"),
+        "{}",
+        text(&again)
+    );
 
     let unanswered = sqlsynth(dir.path(), &["ask", "What is the meaning of life?", "--source", "chinook"], &[]);
     assert_eq!(unanswered.status.code(), Some(1), "{}", text(&unanswered));
@@ -341,7 +507,12 @@ async fn secrets_never_reach_output_logs_or_manifests() {
         let output = sqlsynth(dir.path(), &["--log-format", format, "run", "job.json", "--out", "out"], &env);
         assert_eq!(output.status.code(), Some(1), "{}", text(&output));
         everything.push_str(&text(&output));
-        everything.push_str(&std::fs::read_to_string(dir.path().join("out/secret/manifest.json")).unwrap());
+        let written = std::fs::read_to_string(dir.path().join("out/secret/manifest.json")).unwrap();
+        let records: Value = serde_json::from_str(&written).unwrap();
+        for q in records["questions"].as_array().unwrap().iter().filter(|q| q["status"] == "ok") {
+            assert!(q["interpretation"]["tables"].as_array().is_some_and(|t| !t.is_empty()), "{q}");
+        }
+        everything.push_str(&written);
     }
     // A source whose password is wrong: the error names the source, not the password.
     std::fs::write(

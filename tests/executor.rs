@@ -20,7 +20,7 @@ fn executor(url: &str, extra: &str) -> Executor {
 }
 
 async fn run(executor: &Executor, sql: &str) -> (Result<StreamSummary, ExecError>, Vec<RecordBatch>) {
-    executor.run_collect("db", &GuardedSql { sql: sql.to_string() }).await
+    executor.run_collect("db", &GuardedSql { sql: sql.to_string(), uses: Default::default() }).await
 }
 
 /// Runs SQL the way the pipeline does: through the guard with the row cap.

@@ -288,6 +288,14 @@ async fn failed_sql_goes_back_with_its_error_and_is_repaired_in_one_batch() {
     let record = manifest.questions.iter().find(|r| r.id == "writes").unwrap();
     assert_eq!(record.sql.as_deref(), Some("SELECT COUNT(*) AS artists FROM Artist"));
     assert_eq!(record.synthesizer.as_deref(), Some("llm"));
+    // The interpretation is read off the SQL that ran (the repair), and an LLM restates nothing.
+    let interpretation = record.interpretation.as_ref().expect("an answered question is interpreted");
+    assert_eq!(
+        (interpretation.restatement.as_deref(), interpretation.tables.as_slice()),
+        (None, &["Artist".to_string()][..])
+    );
+    let bad = manifest.questions.iter().find(|r| r.id == "bad_column").unwrap();
+    assert_eq!(bad.interpretation.as_ref().map(|i| i.columns.clone()), Some(vec![]), "COUNT(*) names no column");
 }
 
 #[tokio::test]

@@ -1,5 +1,7 @@
 //! The synthesized-SQL cache: key (source, schema fingerprint, normalized
-//! question), value the SQL and the synthesizer that produced it.
+//! question), value the SQL, the synthesizer that produced it and its
+//! restatement of the question, if it made one (entries stored before
+//! restatements existed read as having none).
 //!
 //! - Only offline and LLM answers are stored, and the pipeline stores one only
 //!   after it ran successfully: failed answers are never cached.
@@ -46,6 +48,8 @@ pub struct CachedAnswer {
     /// Which synthesizer produced it originally (`Offline` or `Llm`), or
     /// `Pinned` for a golden pair from the configuration.
     pub synthesizer: SynthesizerKind,
+    /// How that synthesizer restated the question, if it did.
+    pub restatement: Option<String>,
 }
 
 /// What is stored: the whole key again, so a misplaced entry is recognised.
@@ -57,6 +61,9 @@ struct AnswerBody {
     question: String,
     sql: String,
     synthesizer: String,
+    /// Absent from entries written before restatements, and when there is none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    restatement: Option<String>,
 }
 
 /// Cheap to clone; all clones share the levels.
@@ -144,14 +151,23 @@ impl AnswerCache {
         Some(found)
     }
 
-    /// Stores an answer that ran successfully. Only `Offline` and `Llm` answers are kept.
-    pub async fn put(&self, source: &str, fingerprint: &str, question: &str, sql: &str, synthesizer: SynthesizerKind) {
+    /// Stores an answer that ran successfully, with its synthesizer's
+    /// restatement of the question. Only `Offline` and `Llm` answers are kept.
+    pub async fn put(
+        &self,
+        source: &str,
+        fingerprint: &str,
+        question: &str,
+        sql: &str,
+        synthesizer: SynthesizerKind,
+        restatement: Option<&str>,
+    ) {
         if !matches!(synthesizer, SynthesizerKind::Offline | SynthesizerKind::Llm) || sql.trim().is_empty() {
             debug!(synthesizer = synthesizer.name(), "not cached: only synthesized answers are");
             return;
         }
         let keys = self.keys(source, fingerprint, question);
-        let answer = CachedAnswer { sql: sql.to_string(), synthesizer };
+        let answer = CachedAnswer { sql: sql.to_string(), synthesizer, restatement: restatement.map(str::to_string) };
         self.inner.memory.insert(keys.memory.clone(), answer.clone()).await;
         if let Some(redis) = &self.inner.redis {
             self.store_in_redis(redis, &keys, &answer).await;
@@ -167,7 +183,8 @@ impl AnswerCache {
     pub async fn seed(&self, source: &str, fingerprint: &str, pairs: &[GoldenExample]) {
         for pair in pairs {
             let keys = self.keys(source, fingerprint, &pair.question);
-            let answer = CachedAnswer { sql: pair.sql.clone(), synthesizer: SynthesizerKind::Pinned };
+            let answer =
+                CachedAnswer { sql: pair.sql.clone(), synthesizer: SynthesizerKind::Pinned, restatement: None };
             self.inner.memory.insert(keys.memory, answer).await;
         }
     }
@@ -220,6 +237,7 @@ impl AnswerCache {
             question: keys.normalized.clone(),
             sql: answer.sql.clone(),
             synthesizer: answer.synthesizer.name().to_string(),
+            restatement: answer.restatement.clone(),
         }
     }
 
@@ -251,7 +269,7 @@ impl AnswerCache {
         if body.sql.trim().is_empty() {
             return refuse("empty SQL".into());
         }
-        Some(CachedAnswer { sql: body.sql, synthesizer })
+        Some(CachedAnswer { sql: body.sql, synthesizer, restatement: body.restatement })
     }
 }
 
@@ -272,4 +290,36 @@ fn answer_dir(source: &str, fingerprint: &str) -> PathBuf {
 fn split_memory_key(key: &str) -> (&str, &str) {
     let mut parts = key.splitn(3, '\u{0}');
     (parts.next().unwrap_or_default(), parts.next().unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_written_before_restatements_still_open() {
+        let old = serde_json::json!({
+            "source": "chinook", "fingerprint": "ab", "question": "customers", "sql": "SELECT 1", "synthesizer": "offline"
+        });
+        let sealed = entry::seal(KIND, "k", &old);
+        let opened = entry::open::<AnswerBody>(KIND, "k", &sealed).expect("an old entry opens");
+        assert_eq!(opened.value.restatement, None);
+    }
+
+    #[test]
+    fn a_restatement_is_stored_only_when_there_is_one() {
+        let body = |restatement: Option<&str>| AnswerBody {
+            source: "chinook".into(),
+            fingerprint: "ab".into(),
+            question: "customers".into(),
+            sql: "SELECT 1".into(),
+            synthesizer: "offline".into(),
+            restatement: restatement.map(str::to_string),
+        };
+        let without = serde_json::to_value(body(None)).unwrap();
+        assert!(without.get("restatement").is_none(), "entries without one look like older entries: {without}");
+        let sealed = entry::seal(KIND, "k", &body(Some("count of customers")));
+        let opened = entry::open::<AnswerBody>(KIND, "k", &sealed).unwrap();
+        assert_eq!(opened.value.restatement.as_deref(), Some("count of customers"));
+    }
 }

@@ -2,7 +2,7 @@
 //!
 //! SQL from the synthesizer, the cache or a job's pinned `sql` is untrusted
 //! input. The guard accepts exactly one read-only query and returns the SQL to
-//! execute, in four steps:
+//! execute, in six steps:
 //!
 //! 1. [`lexical`](super::lexical): reject MySQL executable comments and
 //!    clauses that write files or take locks, before parsing.
@@ -10,8 +10,10 @@
 //!    statement, so nothing stacked after a `;` reaches a driver that would run it.
 //! 3. [`tree`](super::tree): walk the whole tree; only queries, no writes,
 //!    locks or `INTO`, only allowlisted functions.
-//! 4. Apply the row cap, if one is set ([`row_cap`](super::row_cap)).
-//! 5. Render the statement back to text and parse that again.
+//! 4. Read off what the query uses ([`uses`](super::uses)): tables, columns
+//!    and literal values, before the row cap adds a limit of its own.
+//! 5. Apply the row cap, if one is set ([`row_cap`](super::row_cap)).
+//! 6. Render the statement back to text and parse that again.
 //!
 //! Invariants: the returned SQL is the rendering of the checked tree, not the
 //! input text, so nothing hidden in a comment reaches the database; and it
@@ -24,6 +26,7 @@
 use sqlparser::ast::Statement;
 use sqlparser::parser::{Parser, ParserError, ParserOptions};
 
+use super::uses::{SqlUses, sql_uses};
 use super::{lexical, row_cap, tree};
 use crate::dialect::Dialect;
 
@@ -34,12 +37,15 @@ pub struct ReadOnlyGuard {
     row_cap: Option<u64>,
 }
 
-/// SQL the guard accepted: the text to execute.
+/// SQL the guard accepted: the text to execute, and what it reads.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GuardedSql {
     /// The accepted statement rendered from its parse tree, without comments
     /// or a trailing semicolon.
     pub sql: String,
+    /// The tables, columns and literal values of the statement as written
+    /// (the row cap's limit is not among them).
+    pub uses: SqlUses,
 }
 
 /// Why the guard refused a piece of SQL.
@@ -71,6 +77,7 @@ impl ReadOnlyGuard {
         lexical::check_text(self.dialect, sql)?;
         let mut statement = self.parse_one(sql)?;
         tree::check_read_only(self.dialect, &statement)?;
+        let uses = sql_uses(&statement);
         let mut wrap_with = None;
         if let Some(cap) = self.row_cap
             && row_cap::cap_rows(&mut statement, cap) == row_cap::Capped::NeedsWrapping
@@ -79,9 +86,10 @@ impl ReadOnlyGuard {
         }
         let rendered = statement.to_string();
         match parse(self.dialect, &rendered) {
-            Ok(again) if again == [statement] => {
-                Ok(GuardedSql { sql: wrap_with.map_or_else(|| rendered.clone(), |cap| row_cap::wrap(&rendered, cap)) })
-            }
+            Ok(again) if again == [statement] => Ok(GuardedSql {
+                sql: wrap_with.map_or_else(|| rendered.clone(), |cap| row_cap::wrap(&rendered, cap)),
+                uses,
+            }),
             _ => Err(GuardError::new(format!(
                 "the query does not read back the same once rendered for {}",
                 self.dialect
@@ -124,6 +132,17 @@ mod tests {
         let guard = ReadOnlyGuard::new(Dialect::MySql);
         let sql = r#"SELECT 'C:\\temp\\' AS path, 'it''s' AS a, 'S\_o%' AS b, "double" AS c"#;
         assert_eq!(guard.check(sql).unwrap().sql, sql);
+    }
+
+    #[test]
+    fn uses_are_read_before_the_row_cap_adds_its_limit() {
+        let guarded = ReadOnlyGuard::new(Dialect::Sqlite).with_row_cap(1001).check("SELECT Name FROM Genre").unwrap();
+        assert_eq!(guarded.sql, "SELECT Name FROM Genre LIMIT 1001");
+        assert_eq!(guarded.uses.tables, ["Genre"]);
+        assert_eq!(guarded.uses.columns, ["Genre.Name"]);
+        assert!(guarded.uses.values.is_empty(), "{:?}", guarded.uses.values);
+        let wrapped = ReadOnlyGuard::new(Dialect::Postgres).with_row_cap(11).check("SELECT a FROM t LIMIT (SELECT 5)");
+        assert_eq!(wrapped.unwrap().uses.columns, ["t.a"], "the wrapping subquery is not a table");
     }
 
     #[test]

@@ -26,7 +26,10 @@
 //!   a queue can redeliver the job; an LLM that cannot be reached is not a job
 //!   fault: its questions fail (fast, once the circuit breaker opens) and the
 //!   manifest is written;
-//! * the manifest's statistics count the LLM calls and tokens this job used.
+//! * the manifest's statistics count the LLM calls and tokens this job used;
+//! * every answered question's record carries its interpretation: the
+//!   synthesizer's restatement (kept with a cached answer) and what the
+//!   guard read off the SQL that ran (rebuilt the same way on resume).
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
@@ -50,7 +53,7 @@ use crate::plan::introspect::IntrospectError;
 use crate::plan::schema::DatabaseSchema;
 use crate::plan::{SchemaGroup, group_by_source};
 use crate::secret::redact;
-use crate::sink::manifest::{ColumnRecord, LlmUsage, Manifest, QuestionRecord, Stats, Status};
+use crate::sink::manifest::{ColumnRecord, Interpretation, LlmUsage, Manifest, QuestionRecord, Stats, Status};
 use crate::sink::output::{JobOutput, OutputLocation, OutputRoot};
 use crate::sink::parquet::spawn_parquet_writer;
 use crate::synth::llm::{JobUsage, LlmSynthesizer};
@@ -128,7 +131,7 @@ struct Work<'a> {
 /// Where a question's answer comes from.
 enum Route {
     /// A previous run wrote its file: the record is rebuilt from the footer.
-    Resumed(QuestionRecord),
+    Resumed(Box<QuestionRecord>),
     Ready(SqlAnswer),
     Llm,
     Unanswered(String),
@@ -136,6 +139,7 @@ enum Route {
 
 /// A guarded, executed and written answer.
 struct Written {
+    interpretation: Interpretation,
     rows: u64,
     truncated: bool,
     columns: Vec<ColumnRecord>,
@@ -297,7 +301,7 @@ impl Pipeline {
             match route {
                 Route::Resumed(record) => {
                     run.progress.inc(1);
-                    done.push((index, record));
+                    done.push((index, *record));
                 }
                 Route::Ready(answer) => ready.push((work, answer)),
                 Route::Llm => for_llm.push(work),
@@ -332,8 +336,8 @@ impl Pipeline {
         let span = info_span!("question", question_id = %question.id, source = %question.source);
         let work = Work { index, question, started: Instant::now(), span };
         let route = async {
-            if let Some(record) = resumed(question, output).await {
-                return Route::Resumed(record);
+            if let Some(record) = resumed(question, output, &context.guard).await {
+                return Route::Resumed(Box::new(record));
             }
             match self.cached_answer(question, context).await {
                 Some(answer) => Route::Ready(answer),
@@ -354,15 +358,22 @@ impl Pipeline {
         let schema = context.schema.as_ref()?;
         let cached = self.caches.answers.get(&context.source, &schema.fingerprint, &question.question).await?;
         info!(first_by = cached.synthesizer.name(), "answer cache hit");
-        Some(SqlAnswer { sql: cached.sql, synthesizer: SynthesizerKind::Cache, confidence: 1.0, restatement: None })
+        Some(SqlAnswer {
+            sql: cached.sql,
+            synthesizer: SynthesizerKind::Cache,
+            confidence: 1.0,
+            restatement: cached.restatement,
+        })
     }
 
-    /// Caches SQL a synthesizer produced once it has executed successfully
-    /// (the cache itself keeps only offline and LLM answers).
+    /// Caches SQL a synthesizer produced, with its restatement, once it has
+    /// executed successfully (the cache itself keeps only offline and LLM answers).
     async fn remember(&self, question: &Question, context: &GroupContext, answer: &SqlAnswer) {
         if let Some(schema) = &context.schema {
-            let (source, fingerprint) = (&context.source, &schema.fingerprint);
-            self.caches.answers.put(source, fingerprint, &question.question, &answer.sql, answer.synthesizer).await;
+            let (source, fingerprint, restatement) =
+                (&context.source, &schema.fingerprint, answer.restatement.as_deref());
+            let answers = &self.caches.answers;
+            answers.put(source, fingerprint, &question.question, &answer.sql, answer.synthesizer, restatement).await;
         }
     }
 
@@ -407,6 +418,7 @@ impl Pipeline {
         let guarded = context.guard.check(&answer.sql);
         observe_stage("guard", started);
         let guarded = guarded.map_err(|e| Rejection { message: format!("guard: {}", e.reason), repairable: true })?;
+        let interpretation = Interpretation::new(answer.restatement.as_deref(), &guarded.uses);
 
         let _writer = run.writers.acquire().await.expect("the job's semaphore is never closed");
         let question = work.question;
@@ -433,6 +445,7 @@ impl Pipeline {
                     observe_stage("write", started);
                     return match written {
                         Ok(written) => Ok(Written {
+                            interpretation,
                             rows: written.rows,
                             truncated: summary.truncated,
                             columns: column_records(&summary.schema),
@@ -475,6 +488,7 @@ impl Pipeline {
             status: Status::Failed,
             sql: answer.map(|a| a.sql.clone()),
             synthesizer: answer.map(|a| a.synthesizer.name().to_string()),
+            interpretation: None,
             rows: 0,
             truncated: false,
             columns: Vec::new(),
@@ -485,6 +499,7 @@ impl Pipeline {
         match outcome {
             Outcome::Answered(written) => {
                 record.status = Status::Ok;
+                record.interpretation = Some(written.interpretation);
                 record.rows = written.rows;
                 record.truncated = written.truncated;
                 record.columns = written.columns;

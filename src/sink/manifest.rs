@@ -1,9 +1,19 @@
 //! The job manifest (DESIGN.md section 3): one record per question, job
 //! statistics, written last and atomically. Its presence means the job is
 //! done, so re-running a job whose manifest exists does no work.
+//!
+//! Every answered question's record carries an [`Interpretation`]: how the
+//! question was read, in plain English when the synthesizer parsed it, and
+//! the tables, columns and literal values its SQL uses. Fields added to the
+//! contract later (`interpretation`, `stats.cached_tokens`) have defaults, so
+//! manifests written before them still read.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::guard::{Literal, SqlUses};
+use crate::secret::redact;
 
 /// The file name of a job's manifest inside its output directory.
 pub const MANIFEST_FILE: &str = "manifest.json";
@@ -49,6 +59,10 @@ pub struct QuestionRecord {
     pub sql: Option<String>,
     /// `pinned` | `cache` | `offline` | `llm`; null when none produced SQL.
     pub synthesizer: Option<String>,
+    /// How the question was understood; present exactly when `status` is
+    /// `ok` (null otherwise, and absent from manifests written before it existed).
+    #[serde(default)]
+    pub interpretation: Option<Interpretation>,
     pub rows: u64,
     pub truncated: bool,
     pub columns: Vec<ColumnRecord>,
@@ -57,6 +71,97 @@ pub struct QuestionRecord {
     pub elapsed_ms: u64,
     /// Which stage failed and why (`synthesis: ...`, `guard: ...`, `execution: ...`).
     pub error: Option<String>,
+}
+
+/// How a question was understood, for a reader who does not read SQL.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Interpretation {
+    /// A plain-English restatement made from the parsed question ("count of
+    /// customers where country is 'Brazil'"); null when the synthesizer did
+    /// not parse it (LLM, pinned SQL, answers cached before restatements).
+    #[serde(default)]
+    pub restatement: Option<String>,
+    /// The real tables the SQL reads (never aliases or CTE names).
+    pub tables: Vec<String>,
+    /// `table.column`, `table.*` for a star, or a bare `column` when the SQL
+    /// does not say which of several tables holds it.
+    pub columns: Vec<String>,
+    /// The SQL's literal values, in order, once each: strings (dates too) as
+    /// JSON strings, booleans as booleans, numbers as JSON numbers (as their
+    /// SQL text, a string, when no JSON number says them exactly).
+    pub values: Vec<Value>,
+}
+
+impl Interpretation {
+    /// The interpretation of an answer: its synthesizer's restatement and
+    /// what the guard read off its SQL. No configured secret survives in it.
+    pub fn new(restatement: Option<&str>, uses: &SqlUses) -> Interpretation {
+        let values = uses
+            .values
+            .iter()
+            .map(|literal| match literal {
+                Literal::Text(text) => Value::String(redact(text)),
+                Literal::Number(number) => {
+                    exact_number(number).map_or_else(|| Value::String(redact(number)), Value::Number)
+                }
+                Literal::Boolean(b) => Value::Bool(*b),
+            })
+            .collect();
+        let redacted = |names: &[String]| names.iter().map(|name| redact(name)).collect();
+        Interpretation {
+            restatement: restatement.map(redact),
+            tables: redacted(&uses.tables),
+            columns: redacted(&uses.columns),
+            values,
+        }
+    }
+
+    /// What the SQL uses, on one line: `tables Customer; columns
+    /// Customer.Country; values 'Brazil', 2023` (empty parts left out).
+    pub fn uses_line(&self) -> String {
+        let values: Vec<String> = self
+            .values
+            .iter()
+            .map(|value| match value {
+                Value::String(text) => format!("'{text}'"),
+                other => other.to_string(),
+            })
+            .collect();
+        let parts: Vec<String> = [("tables", &self.tables), ("columns", &self.columns), ("values", &values)]
+            .into_iter()
+            .filter(|(_, items)| !items.is_empty())
+            .map(|(label, items)| format!("{label} {}", items.join(", ")))
+            .collect();
+        if parts.is_empty() { "no tables, columns or values".to_string() } else { parts.join("; ") }
+    }
+}
+
+/// A JSON number saying exactly what the SQL number says, if there is one
+/// (`19.90` is 19.9; `1e400` and 30-digit numbers stay text).
+fn exact_number(text: &str) -> Option<serde_json::Number> {
+    if let Ok(n) = text.parse::<i64>() {
+        return Some(n.into());
+    }
+    if let Ok(n) = text.parse::<u64>() {
+        return Some(n.into());
+    }
+    let number = serde_json::Number::from_f64(text.parse().ok()?)?;
+    (plain_decimal(text)? == plain_decimal(&number.to_string())?).then_some(number)
+}
+
+/// A decimal without exponent in one spelling: no leading zeros before the
+/// point but one, no trailing zeros after it, no point without decimals.
+fn plain_decimal(text: &str) -> Option<String> {
+    if !text.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-') {
+        return None;
+    }
+    let (sign, digits) = text.strip_prefix('-').map_or(("", text), |rest| ("-", rest));
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    let whole = whole.trim_start_matches('0');
+    let fraction = fraction.trim_end_matches('0');
+    let whole = if whole.is_empty() { "0" } else { whole };
+    Some(if fraction.is_empty() { format!("{sign}{whole}") } else { format!("{sign}{whole}.{fraction}") })
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -173,6 +278,8 @@ mod tests {
             status,
             sql: Some("SELECT 1".into()),
             synthesizer: Some("offline".into()),
+            interpretation: (status == Status::Ok)
+                .then(|| Interpretation::new(Some("count of things"), &SqlUses::default())),
             rows: 1,
             truncated: false,
             columns: vec![ColumnRecord { name: "n".into(), data_type: "Int64".into() }],
@@ -197,6 +304,8 @@ mod tests {
         assert_eq!(json["started_at"], "2026-11-26T02:00:00Z");
         assert_eq!(json["questions"][0]["columns"][0]["type"], "Int64");
         assert_eq!(json["questions"][1]["status"], "unanswered");
+        assert_eq!(json["questions"][0]["interpretation"]["restatement"], "count of things");
+        assert_eq!(json["questions"][1]["interpretation"], Value::Null);
         assert_eq!(json["stats"]["ok"], 1);
         assert_eq!(json["stats"]["unanswered"], 1);
         assert_eq!(json["stats"]["cached_tokens"], 0);
@@ -211,6 +320,75 @@ mod tests {
         assert_eq!((stats.ok, stats.llm_calls, stats.prompt_tokens, stats.cached_tokens), (1, 2, 900, 512));
         let old = r#"{"ok":1,"failed":0,"unanswered":0,"llm_calls":0,"prompt_tokens":0,"completion_tokens":0,"cache_hits":0}"#;
         assert_eq!(serde_json::from_str::<Stats>(old).unwrap().cached_tokens, 0);
+    }
+
+    #[test]
+    fn interpretations_serialize_with_typed_values_and_read_back() {
+        let uses = SqlUses {
+            tables: vec!["Customer".into()],
+            columns: vec!["Customer.Country".into()],
+            values: vec![
+                Literal::Text("Brazil".into()),
+                Literal::Number("2023".into()),
+                Literal::Number("-19.90".into()),
+                Literal::Number("1e400".into()),
+                Literal::Number("123456789012345678901234567890".into()),
+                Literal::Boolean(true),
+            ],
+        };
+        let interpretation = Interpretation::new(Some("customers where country is 'Brazil'"), &uses);
+        let json = serde_json::to_value(&interpretation).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "restatement": "customers where country is 'Brazil'",
+                "tables": ["Customer"], "columns": ["Customer.Country"],
+                "values": ["Brazil", 2023, -19.9, "1e400", "123456789012345678901234567890", true]
+            })
+        );
+        assert_eq!(serde_json::from_value::<Interpretation>(json).unwrap(), interpretation);
+        assert_eq!(
+            interpretation.uses_line(),
+            "tables Customer; columns Customer.Country; values 'Brazil', 2023, -19.9, '1e400', \
+             '123456789012345678901234567890', true"
+        );
+        let none = Interpretation::new(None, &SqlUses::default());
+        assert_eq!(serde_json::to_value(&none).unwrap()["restatement"], Value::Null);
+        assert_eq!(none.uses_line(), "no tables, columns or values");
+    }
+
+    #[test]
+    fn no_configured_secret_survives_in_an_interpretation() {
+        crate::secret::register("interp-canary-91ab");
+        let uses = SqlUses {
+            tables: vec!["t".into()],
+            columns: vec!["t.a".into()],
+            values: vec![Literal::Text("x interp-canary-91ab y".into())],
+        };
+        let json = serde_json::to_string(&Interpretation::new(Some("a interp-canary-91ab"), &uses)).unwrap();
+        assert!(!json.contains("interp-canary-91ab"), "{json}");
+        assert!(json.contains("x *** y"), "{json}");
+    }
+
+    #[test]
+    fn numbers_become_json_numbers_only_when_exact() {
+        for (sql, json) in [("0.5", "0.5"), (".5", "0.5"), ("100.00", "100.0"), ("007", "7"), ("19.99", "19.99")] {
+            assert_eq!(exact_number(sql).map(|n| n.to_string()).as_deref(), Some(json), "{sql}");
+        }
+        for sql in ["1e3", "0.1234567890123456789", "99999999999999999999"] {
+            assert_eq!(exact_number(sql), None, "{sql}");
+        }
+    }
+
+    #[test]
+    fn records_written_before_interpretations_still_read() {
+        let mut json = serde_json::to_value(record("q1", Status::Ok)).unwrap();
+        json.as_object_mut().unwrap().remove("interpretation");
+        let old: QuestionRecord = serde_json::from_value(json).unwrap();
+        assert_eq!(old.interpretation, None);
+        let without_restatement = r#"{"tables":["Genre"],"columns":[],"values":[]}"#;
+        let read: Interpretation = serde_json::from_str(without_restatement).unwrap();
+        assert_eq!(read.restatement, None);
     }
 
     #[test]
