@@ -354,7 +354,10 @@ fn ask_prints_the_sql_and_a_capped_preview_and_exits_1_when_unanswered() {
     let stdout = String::from_utf8_lossy(&asked.stdout);
     // How the question was understood comes before the SQL, as SQL comments.
     assert!(
-        stdout.starts_with("-- synthesizer: offline\n-- uses: tables Customer; columns Customer.Country\nSELECT "),
+        stdout.starts_with(
+            "-- synthesizer: offline\n-- understood as: count of customer per Customer.Country\n\
+             -- uses: tables Customer; columns Customer.Country\nSELECT "
+        ),
         "{stdout}"
     );
     assert!(stdout.contains("| USA "), "the preview shows the largest group first: {stdout}");
@@ -365,8 +368,10 @@ fn ask_prints_the_sql_and_a_capped_preview_and_exits_1_when_unanswered() {
     // The second time the same question comes from the answer cache.
     let again = sqlsynth(dir.path(), &["ask", question, "--source", "chinook", "--rows", "3"], &[]);
     assert!(
-        String::from_utf8_lossy(&again.stdout)
-            .starts_with("-- synthesizer: cache\n-- uses: tables Customer; columns Customer.Country\n"),
+        String::from_utf8_lossy(&again.stdout).starts_with(
+            "-- synthesizer: cache\n-- understood as: count of customer per Customer.Country\n\
+                 -- uses: tables Customer; columns Customer.Country\n"
+        ),
         "{}",
         text(&again)
     );
