@@ -251,6 +251,7 @@ async fn the_structure_only_fingerprint_matches_a_full_introspection_on_every_en
             max_connections: 2,
             glossary: Default::default(),
             examples: Vec::new(),
+            value_index_limit: sqlsynth::plan::values::DEFAULT_VALUE_INDEX_LIMIT,
         };
         let pool = SourcePool::connect(&settings).await.unwrap();
         let full = introspect("chinook", &pool).await.unwrap();

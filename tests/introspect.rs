@@ -24,6 +24,7 @@ async fn introspect_url(source: &str, url: &str) -> DatabaseSchema {
         max_connections: 4,
         glossary: Default::default(),
         examples: Vec::new(),
+        value_index_limit: sqlsynth::plan::values::DEFAULT_VALUE_INDEX_LIMIT,
     };
     let pool = SourcePool::connect(&settings).await.expect("connect");
     let schema = introspect(source, &pool).await.expect("introspect");
@@ -377,6 +378,7 @@ async fn mariadb_url_without_database_is_an_error_naming_the_source() {
         max_connections: 1,
         glossary: Default::default(),
         examples: Vec::new(),
+        value_index_limit: sqlsynth::plan::values::DEFAULT_VALUE_INDEX_LIMIT,
     };
     let pool = SourcePool::connect(&settings).await.expect("connect");
     let error = introspect("nodb", &pool).await.expect_err("no database to describe");

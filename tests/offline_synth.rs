@@ -678,6 +678,7 @@ async fn open(name: &str, url: &str) -> (SourcePool, DatabaseSchema) {
         max_connections: 2,
         glossary: BTreeMap::new(),
         examples: Vec::new(),
+        value_index_limit: sqlsynth::plan::values::DEFAULT_VALUE_INDEX_LIMIT,
     };
     let pool = SourcePool::connect(&settings).await.unwrap();
     let schema = introspect(name, &pool).await.unwrap();

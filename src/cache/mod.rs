@@ -86,6 +86,7 @@ impl Caches {
             Duration::from_millis(cache.schema_ttl_ms),
             answers.clone(),
             settings.sources.iter().map(|(name, source)| (name.clone(), source.examples.clone())).collect(),
+            settings.sources.iter().map(|(name, source)| (name.clone(), source.value_index_limit)).collect(),
         );
         Caches { schemas, answers, redis }
     }

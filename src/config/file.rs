@@ -10,6 +10,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::dialect::Dialect;
+use crate::plan::values::{DEFAULT_VALUE_INDEX_LIMIT, MAX_VALUE_INDEX_LIMIT};
 use crate::secret::{SecretString, SecretUrl};
 use crate::sink::output::OutputLocation;
 
@@ -74,6 +75,9 @@ struct RawSource {
     /// Golden question/SQL pairs shown to the LLM in this source's prompt context.
     #[serde(default)]
     examples: Vec<RawExample>,
+    /// Most values in the source's value index; 0 builds none.
+    #[serde(default = "default_value_index_limit")]
+    value_index_limit: u64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -246,6 +250,10 @@ fn default_max_connections() -> u32 {
     8
 }
 
+fn default_value_index_limit() -> u64 {
+    DEFAULT_VALUE_INDEX_LIMIT as u64
+}
+
 /// `SQLSYNTH__EXEC__MAX_ROWS=10` sets `exec.max_rows = 10`; values parse as TOML
 /// scalars (numbers, booleans) and fall back to strings.
 fn apply_env_overrides(table: &mut toml::Table, env: &[(String, String)]) -> Result<(), ConfigError> {
@@ -319,6 +327,12 @@ fn validate(raw: RawConfig, base_dir: &Path, env: &[(String, String)]) -> Result
         if source.max_connections == 0 {
             return Err(invalid(format!("sources.{name}.max_connections"), "must be at least 1"));
         }
+        if source.value_index_limit > MAX_VALUE_INDEX_LIMIT as u64 {
+            return Err(invalid(
+                format!("sources.{name}.value_index_limit"),
+                format!("must be at most {MAX_VALUE_INDEX_LIMIT} (0 disables the value index)"),
+            ));
+        }
         let glossary = source.glossary.into_iter().map(|(k, v)| (k.to_lowercase(), v)).collect();
         let mut examples = Vec::with_capacity(source.examples.len());
         for (i, example) in source.examples.into_iter().enumerate() {
@@ -338,6 +352,7 @@ fn validate(raw: RawConfig, base_dir: &Path, env: &[(String, String)]) -> Result
                 max_connections: source.max_connections,
                 glossary,
                 examples,
+                value_index_limit: source.value_index_limit as usize,
             },
         );
     }

@@ -52,6 +52,8 @@ pub struct SourceSettings {
     pub glossary: BTreeMap<String, String>,
     /// Golden question/SQL pairs for the LLM's prompt context (`[[sources.NAME.examples]]`).
     pub examples: Vec<GoldenExample>,
+    /// Most values in the source's value index (`crate::plan::values`); 0 builds none.
+    pub value_index_limit: usize,
 }
 
 /// A reviewed question and its SQL, shown to the LLM as an example.
@@ -244,6 +246,21 @@ mod tests {
         assert_eq!(s.queue.jobs_queue, "sqlsynth.jobs");
         assert_eq!(s.synth.provider, Provider::Offline);
         assert_eq!(s.sources["demo"].dialect, Dialect::Sqlite);
+        assert_eq!(s.sources["demo"].value_index_limit, 200_000);
+    }
+
+    #[test]
+    fn the_value_index_limit_is_per_source_and_bounded() {
+        let s = load(
+            "[sources.a]\nurl = \"sqlite://a.db\"\nvalue_index_limit = 0\n[sources.b]\nurl = \"sqlite://b.db\"\n",
+            &[("SQLSYNTH__SOURCES__B__VALUE_INDEX_LIMIT", "1000000")],
+        )
+        .unwrap();
+        assert_eq!((s.sources["a"].value_index_limit, s.sources["b"].value_index_limit), (0, 1_000_000));
+        let err = load("[sources.a]\nurl = \"sqlite://a.db\"\nvalue_index_limit = 20000000\n", &[]).unwrap_err();
+        assert!(err.to_string().contains("sources.a.value_index_limit"), "{err}");
+        let err = load("[sources.a]\nurl = \"sqlite://a.db\"\nvalue_index_limit = -1\n", &[]).unwrap_err();
+        assert!(err.to_string().contains("value_index_limit"), "{err}");
     }
 
     #[test]

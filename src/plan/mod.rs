@@ -6,6 +6,7 @@
 
 pub mod introspect;
 pub mod schema;
+pub mod values;
 
 use crate::job::{Job, Question};
 

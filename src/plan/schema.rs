@@ -1,13 +1,17 @@
 //! The introspected shape of one source's database: tables, columns, keys,
-//! approximate sizes and sampled values. Every synthesizer reads this model;
-//! introspection (see `introspect`) fills it. The fingerprint covers structure
-//! only (names, types, nullability, keys), never row counts or samples, so it
-//! changes exactly when a cached answer may stop being valid.
+//! approximate sizes, sampled values and the value index. Every synthesizer
+//! reads this model; introspection (see `introspect`) fills it. The
+//! fingerprint covers structure only (names, types, nullability, keys), never
+//! row counts, samples or indexed values, so it changes exactly when a cached
+//! answer may stop being valid.
+
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::dialect::Dialect;
+use crate::plan::values::ValueIndex;
 
 /// The schema of one configured source.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -19,6 +23,12 @@ pub struct DatabaseSchema {
     pub tables: Vec<Table>,
     /// Hex SHA-256 over the structure; see [`DatabaseSchema::compute_fingerprint`].
     pub fingerprint: String,
+    /// Distinct values of name-like text columns, for value linking (empty
+    /// when none was built). Not part of the fingerprint, and not serialized
+    /// with the schema: the schema cache stores it beside the schema, in its
+    /// own compact form.
+    #[serde(skip)]
+    pub values: Arc<ValueIndex>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -58,9 +68,21 @@ impl DatabaseSchema {
     /// Builds a schema from introspected tables: sorts them and computes the fingerprint.
     pub fn new(source: impl Into<String>, dialect: Dialect, mut tables: Vec<Table>) -> Self {
         tables.sort_by(|a, b| a.name.cmp(&b.name));
-        let mut schema = DatabaseSchema { source: source.into(), dialect, tables, fingerprint: String::new() };
+        let mut schema = DatabaseSchema {
+            source: source.into(),
+            dialect,
+            tables,
+            fingerprint: String::new(),
+            values: Arc::default(),
+        };
         schema.fingerprint = schema.compute_fingerprint();
         schema
+    }
+
+    /// The same schema with `values` as its value index.
+    pub fn with_values(mut self, values: ValueIndex) -> Self {
+        self.values = Arc::new(values);
+        self
     }
 
     /// SHA-256 over dialect, table names, columns (name, type, nullability) and keys.
@@ -131,13 +153,18 @@ mod tests {
     }
 
     #[test]
-    fn fingerprint_ignores_order_counts_and_samples_but_not_structure() {
+    fn fingerprint_ignores_order_counts_samples_and_values_but_not_structure() {
         let a = DatabaseSchema::new("s", Dialect::Sqlite, vec![table("b", &["id"]), table("a", &["id", "x"])]);
         let mut reordered = vec![table("a", &["id", "x"]), table("b", &["id"])];
         reordered[0].approx_rows = Some(99);
         reordered[0].columns[1].sample_values = vec!["v".into()];
-        let b = DatabaseSchema::new("s", Dialect::Sqlite, reordered);
+        let mut values = crate::plan::values::ValueIndexBuilder::new(10);
+        values.begin_column("a", "x");
+        values.offer("Jimi Hendrix");
+        let b = DatabaseSchema::new("s", Dialect::Sqlite, reordered).with_values(values.finish());
+        assert_eq!(b.values.len(), 1);
         assert_eq!(a.fingerprint, b.fingerprint);
+        assert_eq!(b.compute_fingerprint(), b.fingerprint);
 
         let added = DatabaseSchema::new("s", Dialect::Sqlite, vec![table("a", &["id", "x", "y"]), table("b", &["id"])]);
         assert_ne!(a.fingerprint, added.fingerprint);

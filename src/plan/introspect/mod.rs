@@ -4,10 +4,11 @@
 //! catalog into `FoundTable`s: tables and views, columns in declared order
 //! with the type as the database spells it, primary and foreign keys in key
 //! order, and approximate row counts. What every dialect shares lives here and
-//! in `sampling`: the distinct values of low-cardinality text columns, and
-//! the normalisation that makes the result deterministic (tables sorted by
-//! [`DatabaseSchema::new`], columns in ordinal order, foreign keys and sample
-//! values sorted).
+//! in `sampling` and `value_index`: the distinct values of low-cardinality
+//! text columns, the value index of name-like text columns
+//! ([`crate::plan::values`]), and the normalisation that makes the result
+//! deterministic (tables sorted by [`DatabaseSchema::new`], columns in ordinal
+//! order, foreign keys and sample values sorted).
 //!
 //! Which tables, and how they are named:
 //! - SQLite: the `main` database, without its internal `sqlite_%` tables.
@@ -19,18 +20,20 @@
 //!   named `schema.table`, which is how SQL must refer to it.
 //!
 //! Cost: the catalog is read with a few queries per source (SQLite: a few per
-//! table), whatever the data size; sampling is bounded separately (see
-//! `sampling`). Catalog failures are errors naming the source and the step;
-//! a failed sampling query only costs that column its samples.
+//! table), whatever the data size; sampling and the value index are bounded
+//! separately (see `sampling` and `value_index`). Catalog failures are errors
+//! naming the source and the step; a failed sampling or index query only costs
+//! that column its samples or indexed values.
 //!
 //! [`fingerprint`] is the cheap, structure-only mode the schema cache uses to
-//! re-validate an entry: the same catalog queries, but no sampling and no row
-//! counting (SQLite would otherwise count every table without statistics).
+//! re-validate an entry: the same catalog queries, but no sampling, no value
+//! index and no row counting (SQLite would otherwise count every table without statistics).
 
 mod mysql;
 mod postgres;
 mod sampling;
 mod sqlite;
+mod value_index;
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -40,6 +43,7 @@ use tracing::debug;
 
 use crate::db::SourcePool;
 use crate::plan::schema::{Column, DatabaseSchema, ForeignKey, Table};
+use crate::plan::values::DEFAULT_VALUE_INDEX_LIMIT;
 use crate::secret::redact;
 
 /// Why a source's schema could not be read.
@@ -69,22 +73,48 @@ fn failed<'a>(source_name: &'a str, step: &'a str) -> impl FnOnce(sqlx::Error) -
     move |error| IntrospectError::catalog(source_name, step, &error)
 }
 
+/// What a full introspection reads beyond the catalog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IntrospectOptions {
+    /// Most values in the value index (`sources.<name>.value_index_limit`); 0 builds none.
+    pub value_index_limit: usize,
+}
+
+impl Default for IntrospectOptions {
+    fn default() -> Self {
+        IntrospectOptions { value_index_limit: DEFAULT_VALUE_INDEX_LIMIT }
+    }
+}
+
+/// [`introspect_with`] with the default options (a value index of at most
+/// [`DEFAULT_VALUE_INDEX_LIMIT`] values).
+pub async fn introspect(source_name: &str, pool: &SourcePool) -> Result<DatabaseSchema, IntrospectError> {
+    introspect_with(source_name, pool, &IntrospectOptions::default()).await
+}
+
 /// Reads tables (and views), columns (declared type as the database spells it,
 /// nullability), primary keys, foreign keys (composite too, in key order),
-/// approximate row counts, and sample distinct values of low-cardinality text columns.
-pub async fn introspect(source_name: &str, pool: &SourcePool) -> Result<DatabaseSchema, IntrospectError> {
+/// approximate row counts, sample distinct values of low-cardinality text
+/// columns, and the value index of name-like text columns (`value_index`).
+pub async fn introspect_with(
+    source_name: &str,
+    pool: &SourcePool,
+    options: &IntrospectOptions,
+) -> Result<DatabaseSchema, IntrospectError> {
     let started = Instant::now();
     let mut found = read_structure(source_name, pool, true).await?;
     let sampled_columns = sampling::sample_values(source_name, pool, &mut found).await;
+    let values = value_index::build(source_name, pool, &found, options.value_index_limit).await;
     let tables: Vec<Table> = found.into_iter().map(FoundTable::into_table).collect();
     debug!(
         source = source_name,
         tables = tables.len(),
         sampled_columns,
+        indexed_values = values.len(),
         elapsed_ms = started.elapsed().as_millis() as u64,
         "schema introspected"
     );
-    Ok(DatabaseSchema::new(source_name, pool.dialect(), tables))
+    Ok(DatabaseSchema::new(source_name, pool.dialect(), tables).with_values(values))
 }
 
 /// The schema fingerprint ([`DatabaseSchema::compute_fingerprint`]) of what

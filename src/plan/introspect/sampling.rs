@@ -31,7 +31,7 @@ use futures_util::StreamExt;
 use tokio::time::Instant;
 use tracing::warn;
 
-use super::FoundTable;
+use super::{FoundColumn, FoundTable};
 use crate::db::SourcePool;
 use crate::dialect::Dialect;
 use crate::secret::redact;
@@ -149,9 +149,7 @@ fn plan_sampling(dialect: Dialect, tables: &[FoundTable]) -> Vec<SampleTarget> {
             .columns
             .iter()
             .enumerate()
-            .filter(|(_, c)| {
-                c.holds_text && !table.is_key_column(&c.column.name) && !names_private_data(&c.column.name)
-            })
+            .filter(|(_, c)| is_sampling_candidate(table, c))
             .take(MAX_SAMPLED_COLUMNS_PER_TABLE);
         for (column_index, column) in candidates {
             if targets.len() == MAX_SAMPLED_COLUMNS {
@@ -167,6 +165,15 @@ fn plan_sampling(dialect: Dialect, tables: &[FoundTable]) -> Vec<SampleTarget> {
     targets
 }
 
+/// Whether `column` of `table` may be sampled (see the module doc): a text
+/// column of a table, not part of a key, whose name does not mark private data.
+pub(super) fn is_sampling_candidate(table: &FoundTable, column: &FoundColumn) -> bool {
+    !table.is_view
+        && column.holds_text
+        && !table.is_key_column(&column.column.name)
+        && !names_private_data(&column.column.name)
+}
+
 /// Whether a column's name marks contact details or credentials: any of its
 /// words (split at `_`, spaces, digits and camel-case humps) is in [`PRIVATE_NAME_WORDS`].
 fn names_private_data(column_name: &str) -> bool {
@@ -175,7 +182,7 @@ fn names_private_data(column_name: &str) -> bool {
 
 /// Lower-cased words of an identifier: `BillingAddress` -> billing, address;
 /// `e_mail` -> e, mail; `HTMLBody` -> html, body.
-fn name_words(name: &str) -> Vec<String> {
+pub(super) fn name_words(name: &str) -> Vec<String> {
     let chars: Vec<char> = name.chars().collect();
     let mut words = Vec::new();
     let mut word = String::new();
@@ -242,7 +249,6 @@ async fn fetch_text_values(pool: &SourcePool, sql: &str) -> Result<Vec<Option<St
 
 #[cfg(test)]
 mod tests {
-    use super::super::FoundColumn;
     use super::*;
     use crate::plan::schema::ForeignKey;
 

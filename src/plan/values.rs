@@ -1,0 +1,1000 @@
+//! The value index: the distinct values of a source's name-like text columns
+//! (artists, album titles, cities, customers), so that a question's words can
+//! be linked to a value that sampling never sees: "albums by Jimi Hendrix" ->
+//! `Artist.Name = 'Jimi Hendrix'`.
+//!
+//! Matching is exact after folding, never fuzzy. Both sides go through
+//! [`value_key`]: case folded, accents stripped ([`fold`]), then the maximal
+//! runs of letters and digits joined by one space. "AC/DC" and "ac dc" share
+//! the key `ac dc`, "São Paulo" and "SAO PAULO" share `sao paulo`; "Jimi
+//! Hendrx" shares nothing with "Jimi Hendrix". One key may stand for several
+//! values (the same name in two columns, or spelled in two cases); a lookup
+//! returns every one, with its table and column, and the exact value as
+//! stored, which is what SQL must compare with.
+//!
+//! What is indexed ([`ValueIndexBuilder`]): values of at most
+//! [`MAX_VALUE_CHARS`] characters and [`MAX_VALUE_WORDS`] words whose key has
+//! a letter, that are neither an email address nor a URL; a column whose values
+//! average more than [`MAX_MEAN_VALUE_CHARS`] characters holds free text and is
+//! left out. The index holds at most `limit` values; a column that does not fit
+//! in what is left is left out whole (never cut at an arbitrary value), so for
+//! every indexed column the index knows all of its values. Which columns are
+//! read, and in which order, is decided by introspection
+//! (`introspect::value_index`).
+//!
+//! The structure is an FST map (the `fst` crate) from each key to the offset
+//! of its values in one byte buffer (column position and exact value, per
+//! value), so shared prefixes and suffixes of keys are stored once, a lookup
+//! is one walk down the FST, and [`ValueIndex::find_mentions`] walks a
+//! question's words without trying runs that no key continues. Building sorts
+//! every (key, value, column) once and writes the FST in one pass. It is
+//! serialized as the FST bytes and the value buffer behind a small header
+//! ([`ValueIndex::to_bytes`]).
+
+use std::collections::HashSet;
+use std::fmt;
+use std::hash::{BuildHasher, RandomState};
+use std::ops::Range;
+
+use fst::raw::Node;
+use fst::{Map, MapBuilder};
+
+/// Values indexed per source unless `sources.<name>.value_index_limit` says otherwise.
+pub const DEFAULT_VALUE_INDEX_LIMIT: usize = 200_000;
+/// The largest `value_index_limit` accepted: about 1 GiB of memory while building.
+pub const MAX_VALUE_INDEX_LIMIT: usize = 10_000_000;
+/// Longest value indexed, in characters; longer ones are not names.
+pub const MAX_VALUE_CHARS: usize = 100;
+/// Most words (of its key) in a value indexed; bounds the n-grams a linker tries.
+pub const MAX_VALUE_WORDS: usize = 12;
+/// A column whose non-empty values average more characters than this holds free text.
+pub const MAX_MEAN_VALUE_CHARS: usize = 60;
+
+/// Marks the serialized form; the byte after it is the format version.
+const MAGIC: &[u8; 4] = b"SQVI";
+const FORMAT_VERSION: u8 = 1;
+
+/// Folds `text` for comparison: compatibility decomposition, combining accents
+/// dropped, lower case, and the few Latin letters that do not decompose
+/// spelled out (`ß` -> `ss`, `æ` -> `ae`, `ø` -> `o`, `ł` -> `l`...).
+/// Punctuation and spacing are kept; [`value_key`] removes them.
+pub fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    if text.is_ascii() {
+        out.extend(text.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+    } else {
+        text.chars().for_each(|c| fold_char(c, &mut |folded| out.push(folded)));
+    }
+    out
+}
+
+/// The key a value is indexed and looked up under: [`fold`], then the maximal
+/// runs of letters and digits joined by one space ("AC/DC" -> `ac dc`,
+/// " Guns N' Roses " -> `guns n roses`).
+pub fn value_key(text: &str) -> String {
+    let mut key = Vec::with_capacity(text.len());
+    write_key(text, &mut key);
+    String::from_utf8(key).expect("keys are written from chars")
+}
+
+/// What [`write_key`] wrote.
+struct KeyShape {
+    words: usize,
+    has_letter: bool,
+}
+
+/// Appends `value_key(text)` to `out` (UTF-8), without an allocation of its own.
+fn write_key(text: &str, out: &mut Vec<u8>) -> KeyShape {
+    let start = out.len();
+    let mut shape = KeyShape { words: 0, has_letter: false };
+    let mut gap = true;
+    let mut push = |c: char| {
+        if !c.is_alphanumeric() {
+            gap = true;
+            return;
+        }
+        if gap {
+            if out.len() > start {
+                out.push(b' ');
+            }
+            shape.words += 1;
+            gap = false;
+        }
+        shape.has_letter |= c.is_alphabetic();
+        let mut buffer = [0u8; 4];
+        out.extend_from_slice(c.encode_utf8(&mut buffer).as_bytes());
+    };
+    if text.is_ascii() {
+        text.bytes().for_each(|b| push(char::from(b.to_ascii_lowercase())));
+    } else {
+        text.chars().for_each(|c| fold_char(c, &mut push));
+    }
+    shape
+}
+
+/// One word of a text's key, with where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyWord {
+    /// The folded word, as it appears in [`value_key`].
+    pub word: String,
+    /// Its byte range in the original text.
+    pub span: Range<usize>,
+}
+
+/// The words of `value_key(text)`, each with its byte range in `text`.
+pub fn key_words(text: &str) -> Vec<KeyWord> {
+    let mut words: Vec<KeyWord> = Vec::new();
+    let mut open = false;
+    for (at, c) in text.char_indices() {
+        let end = at + c.len_utf8();
+        fold_char(c, &mut |folded| {
+            if !folded.is_alphanumeric() {
+                open = false;
+                return;
+            }
+            match words.last_mut() {
+                Some(word) if open => {
+                    word.word.push(folded);
+                    word.span.end = end;
+                }
+                _ => {
+                    words.push(KeyWord { word: folded.to_string(), span: at..end });
+                    open = true;
+                }
+            }
+        });
+    }
+    words
+}
+
+/// Emits the folded form of one character (see [`fold`]).
+fn fold_char(c: char, emit: &mut impl FnMut(char)) {
+    if c.is_ascii() {
+        return emit(c.to_ascii_lowercase());
+    }
+    unicode_normalization::char::decompose_compatible(c, |d| {
+        if is_accent(d) {
+            return;
+        }
+        let spelled: &str = match d {
+            'ß' | 'ẞ' => "ss",
+            'æ' | 'Æ' => "ae",
+            'œ' | 'Œ' => "oe",
+            'þ' | 'Þ' => "th",
+            'ø' | 'Ø' => "o",
+            'đ' | 'Đ' | 'ð' | 'Ð' => "d",
+            'ł' | 'Ł' => "l",
+            'ı' => "i",
+            _ => {
+                d.to_lowercase().filter(|l| !is_accent(*l)).for_each(&mut *emit);
+                return;
+            }
+        };
+        spelled.chars().for_each(&mut *emit);
+    });
+}
+
+/// Combining diacritical marks (the accents of Latin, Greek and Cyrillic
+/// letters); marks that are part of other scripts' letters are kept.
+fn is_accent(c: char) -> bool {
+    matches!(c, '\u{0300}'..='\u{036F}' | '\u{1AB0}'..='\u{1AFF}' | '\u{1DC0}'..='\u{1DFF}' | '\u{20D0}'..='\u{20FF}' | '\u{FE20}'..='\u{FE2F}')
+}
+
+/// One value found in the index.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct IndexedValue {
+    pub table: String,
+    pub column: String,
+    /// Exactly as stored in the database.
+    pub value: String,
+}
+
+/// A run of a text's words that is exactly the key of indexed values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValueMention {
+    /// Byte range in the text.
+    pub span: Range<usize>,
+    /// Positions in [`key_words`] of the text.
+    pub words: Range<usize>,
+    /// The matched key.
+    pub key: String,
+    /// Every indexed value with that key.
+    pub values: Vec<IndexedValue>,
+}
+
+/// A column whose values are in the index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexedColumn {
+    pub table: String,
+    pub column: String,
+    /// How many of its distinct values are indexed.
+    pub values: usize,
+}
+
+/// Why serialized index bytes were refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ValueIndexError {
+    #[error("not a value index (bad header)")]
+    BadHeader,
+    #[error("value index format {0} is not {FORMAT_VERSION}")]
+    Version(u8),
+    #[error("value index is truncated")]
+    Truncated,
+    #[error("value index names a column that is not valid UTF-8")]
+    BadName,
+    #[error("value index FST is invalid: {0}")]
+    Fst(#[from] fst::Error),
+}
+
+/// The value index of one source; see the module doc. Empty by default.
+#[derive(Clone, Default)]
+pub struct ValueIndex {
+    /// Key -> offset of its values in `postings`.
+    map: Map<Vec<u8>>,
+    /// Per key: the number of values, then each value's column (a position in
+    /// `columns`), byte length and bytes; integers as LEB128 varints.
+    postings: Vec<u8>,
+    columns: Vec<IndexedColumn>,
+    values: usize,
+    max_words: usize,
+    limit: usize,
+}
+
+impl ValueIndex {
+    /// Every indexed value whose key is `value_key(text)`: exact matches only,
+    /// sorted by table, column and value.
+    pub fn lookup(&self, text: &str) -> Vec<IndexedValue> {
+        self.lookup_key(&value_key(text))
+    }
+
+    /// Like [`ValueIndex::lookup`], for a text that is already a key.
+    pub fn lookup_key(&self, key: &str) -> Vec<IndexedValue> {
+        match self.map.get(key) {
+            Some(offset) => self.postings_at(offset),
+            None => Vec::new(),
+        }
+    }
+
+    /// Whether `key` is exactly the key of some indexed value.
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.map.contains_key(key)
+    }
+
+    /// Every run of at most [`ValueIndex::max_words`] consecutive words of
+    /// `text` (see [`key_words`]) that is exactly an indexed key, by start and
+    /// then by length (shortest first). Overlapping mentions are all reported:
+    /// choosing between "New York" and "New York City" is the linker's call.
+    /// The FST is walked word by word, so a run stops growing as soon as no
+    /// key continues it: the cost is about one step per byte of the text per
+    /// word that starts a key.
+    pub fn find_mentions(&self, text: &str) -> Vec<ValueMention> {
+        if self.is_empty() {
+            return Vec::new();
+        }
+        let words = key_words(text);
+        let fst = self.map.as_fst();
+        let mut mentions = Vec::new();
+        for start in 0..words.len() {
+            let mut node = fst.root();
+            let mut output = fst::raw::Output::zero();
+            let mut key = String::new();
+            for end in start..words.len().min(start + self.max_words) {
+                if end > start {
+                    key.push(' ');
+                    match follow(fst, node, output, b" ") {
+                        Some(next) => (node, output) = next,
+                        None => break,
+                    }
+                }
+                key.push_str(&words[end].word);
+                match follow(fst, node, output, words[end].word.as_bytes()) {
+                    Some(next) => (node, output) = next,
+                    None => break,
+                }
+                if node.is_final() {
+                    mentions.push(ValueMention {
+                        span: words[start].span.start..words[end].span.end,
+                        words: start..end + 1,
+                        key: key.clone(),
+                        values: self.postings_at(output.cat(node.final_output()).value()),
+                    });
+                }
+            }
+        }
+        mentions
+    }
+
+    /// How many values (distinct value and column pairs) the index holds.
+    pub fn len(&self) -> usize {
+        self.values
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.values == 0
+    }
+
+    /// How many distinct keys the index holds (values that fold alike share one).
+    pub fn keys(&self) -> usize {
+        self.map.len()
+    }
+
+    /// The most words in any key: longer runs of a question's words cannot match.
+    pub fn max_words(&self) -> usize {
+        self.max_words
+    }
+
+    /// The limit the index was built with (0: no index was built).
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+
+    /// The indexed columns, in the order they were read.
+    pub fn columns(&self) -> &[IndexedColumn] {
+        &self.columns
+    }
+
+    /// Bytes held: the FST and the values it points to.
+    pub fn heap_bytes(&self) -> usize {
+        self.map.as_fst().as_bytes().len() + self.postings.len()
+    }
+
+    /// The serialized index: a header (magic, version, limit, longest key in
+    /// words, value count, the columns), the FST bytes and the values.
+    /// [`ValueIndex::from_bytes`] reads it back.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let fst = self.map.as_fst().as_bytes();
+        let mut out = Vec::with_capacity(fst.len() + self.postings.len() + 64 + self.columns.len() * 32);
+        out.extend_from_slice(MAGIC);
+        out.push(FORMAT_VERSION);
+        out.extend_from_slice(&(self.limit as u64).to_le_bytes());
+        out.extend_from_slice(&(self.max_words as u32).to_le_bytes());
+        out.extend_from_slice(&(self.values as u64).to_le_bytes());
+        out.extend_from_slice(&(self.columns.len() as u32).to_le_bytes());
+        for column in &self.columns {
+            for name in [&column.table, &column.column] {
+                out.extend_from_slice(&(name.len() as u32).to_le_bytes());
+                out.extend_from_slice(name.as_bytes());
+            }
+            out.extend_from_slice(&(column.values as u64).to_le_bytes());
+        }
+        for part in [fst, &self.postings[..]] {
+            out.extend_from_slice(&(part.len() as u64).to_le_bytes());
+            out.extend_from_slice(part);
+        }
+        out
+    }
+
+    /// Reads what [`ValueIndex::to_bytes`] wrote; the FST's own checksum is
+    /// verified. Damaged values are never a panic: a lookup that cannot
+    /// decode them finds nothing.
+    pub fn from_bytes(bytes: &[u8]) -> Result<ValueIndex, ValueIndexError> {
+        let mut reader = Reader { bytes };
+        if reader.take(MAGIC.len())? != MAGIC {
+            return Err(ValueIndexError::BadHeader);
+        }
+        let version = reader.take(1)?[0];
+        if version != FORMAT_VERSION {
+            return Err(ValueIndexError::Version(version));
+        }
+        let limit = reader.u64()? as usize;
+        let max_words = reader.u32()? as usize;
+        let values = reader.u64()? as usize;
+        let count = reader.u32()? as usize;
+        let mut columns = Vec::with_capacity(count.min(bytes.len()));
+        for _ in 0..count {
+            let table = reader.string()?;
+            let column = reader.string()?;
+            let values = reader.u64()? as usize;
+            columns.push(IndexedColumn { table, column, values });
+        }
+        let length = reader.u64()? as usize;
+        let fst = reader.take(length)?.to_vec();
+        let length = reader.u64()? as usize;
+        let postings = reader.take(length)?.to_vec();
+        if !reader.bytes.is_empty() {
+            return Err(ValueIndexError::BadHeader);
+        }
+        let map = Map::new(fst)?;
+        map.as_fst().verify()?;
+        Ok(ValueIndex { map, postings, columns, values, max_words, limit })
+    }
+
+    /// The values stored at `offset` in the postings, sorted.
+    fn postings_at(&self, offset: u64) -> Vec<IndexedValue> {
+        let mut found = Vec::new();
+        let Some(mut rest) = usize::try_from(offset).ok().and_then(|o| self.postings.get(o..)) else {
+            return found;
+        };
+        let count = read_varint(&mut rest).unwrap_or(0);
+        for _ in 0..count {
+            let Some(value) = self.read_posting(&mut rest) else { break };
+            found.push(value);
+        }
+        found.sort();
+        found
+    }
+
+    fn read_posting(&self, rest: &mut &[u8]) -> Option<IndexedValue> {
+        let column = self.columns.get(usize::try_from(read_varint(rest)?).ok()?)?;
+        let length = usize::try_from(read_varint(rest)?).ok()?;
+        let bytes = rest.get(..length)?;
+        *rest = &rest[length..];
+        Some(IndexedValue {
+            table: column.table.clone(),
+            column: column.column.clone(),
+            value: String::from_utf8(bytes.to_vec()).ok()?,
+        })
+    }
+}
+
+/// The node and output reached from `node` by reading `bytes`, if the FST has that path.
+fn follow<'f>(
+    fst: &'f fst::raw::Fst<Vec<u8>>,
+    mut node: Node<'f>,
+    mut output: fst::raw::Output,
+    bytes: &[u8],
+) -> Option<(Node<'f>, fst::raw::Output)> {
+    for &b in bytes {
+        let transition = node.transition(node.find_input(b)?);
+        output = output.cat(transition.out);
+        node = fst.node(transition.addr);
+    }
+    Some((node, output))
+}
+
+fn write_varint(out: &mut Vec<u8>, mut value: u64) {
+    while value >= 0x80 {
+        out.push((value as u8) | 0x80);
+        value >>= 7;
+    }
+    out.push(value as u8);
+}
+
+fn read_varint(bytes: &mut &[u8]) -> Option<u64> {
+    let mut value = 0u64;
+    for (i, &b) in bytes.iter().enumerate().take(10) {
+        value |= u64::from(b & 0x7F) << (7 * i);
+        if b & 0x80 == 0 {
+            *bytes = &bytes[i + 1..];
+            return Some(value);
+        }
+    }
+    None
+}
+
+impl PartialEq for ValueIndex {
+    fn eq(&self, other: &Self) -> bool {
+        self.limit == other.limit
+            && self.max_words == other.max_words
+            && self.values == other.values
+            && self.columns == other.columns
+            && self.map.as_fst().as_bytes() == other.map.as_fst().as_bytes()
+            && self.postings == other.postings
+    }
+}
+
+impl fmt::Debug for ValueIndex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ValueIndex")
+            .field("values", &self.values)
+            .field("keys", &self.keys())
+            .field("columns", &self.columns.len())
+            .field("max_words", &self.max_words)
+            .field("limit", &self.limit)
+            .field("heap_bytes", &self.heap_bytes())
+            .finish()
+    }
+}
+
+/// A cursor over serialized bytes.
+struct Reader<'a> {
+    bytes: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], ValueIndexError> {
+        if n > self.bytes.len() {
+            return Err(ValueIndexError::Truncated);
+        }
+        let (head, tail) = self.bytes.split_at(n);
+        self.bytes = tail;
+        Ok(head)
+    }
+
+    fn u32(&mut self) -> Result<u32, ValueIndexError> {
+        Ok(u32::from_le_bytes(self.take(4)?.try_into().expect("4 bytes")))
+    }
+
+    fn u64(&mut self) -> Result<u64, ValueIndexError> {
+        Ok(u64::from_le_bytes(self.take(8)?.try_into().expect("8 bytes")))
+    }
+
+    fn string(&mut self) -> Result<String, ValueIndexError> {
+        let length = self.u32()? as usize;
+        String::from_utf8(self.take(length)?.to_vec()).map_err(|_| ValueIndexError::BadName)
+    }
+}
+
+/// What became of one column offered to a [`ValueIndexBuilder`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnOutcome {
+    /// This many of its values are in the index.
+    Indexed(usize),
+    /// It has more distinct values than the index had room for: left out whole.
+    TooMany,
+    /// Its values average more than [`MAX_MEAN_VALUE_CHARS`] characters: left out.
+    FreeText,
+    /// None of its values looks like a name.
+    Empty,
+}
+
+/// The column being read.
+struct OpenColumn {
+    table: String,
+    column: String,
+    /// Values it may offer before it stops fitting.
+    room: usize,
+    /// Distinct values offered, whether indexed or not.
+    offered: usize,
+    /// Hashes of the values offered, to ignore repeats (readers need not ask for DISTINCT).
+    seen: HashSet<u64>,
+    offered_chars: usize,
+    first_entry: usize,
+    arena_start: usize,
+    max_words: usize,
+}
+
+/// Builds a [`ValueIndex`] column by column: [`ValueIndexBuilder::begin_column`],
+/// one [`ValueIndexBuilder::offer`] per distinct value, then
+/// [`ValueIndexBuilder::end_column`], which keeps the column or drops it whole.
+pub struct ValueIndexBuilder {
+    limit: usize,
+    /// Every entry's FST key, back to back.
+    arena: Vec<u8>,
+    /// Each entry as `arena offset << 16 | length`.
+    entries: Vec<u64>,
+    columns: Vec<IndexedColumn>,
+    max_words: usize,
+    open: Option<OpenColumn>,
+    hasher: RandomState,
+}
+
+impl ValueIndexBuilder {
+    /// A builder that will hold at most `limit` values.
+    pub fn new(limit: usize) -> Self {
+        ValueIndexBuilder {
+            limit,
+            arena: Vec::new(),
+            entries: Vec::new(),
+            columns: Vec::new(),
+            max_words: 0,
+            open: None,
+            hasher: RandomState::new(),
+        }
+    }
+
+    /// Values that still fit: a column offering more than this is left out.
+    pub fn room(&self) -> usize {
+        self.limit - self.entries.len()
+    }
+
+    /// Starts a column; a column still open is ended first.
+    pub fn begin_column(&mut self, table: &str, column: &str) {
+        if self.open.is_some() {
+            self.end_column();
+        }
+        self.open = Some(OpenColumn {
+            table: table.to_string(),
+            column: column.to_string(),
+            room: self.room(),
+            offered: 0,
+            seen: HashSet::new(),
+            offered_chars: 0,
+            first_entry: self.entries.len(),
+            arena_start: self.arena.len(),
+            max_words: 0,
+        });
+    }
+
+    /// Offers one value of the open column; returns false once the column has
+    /// offered more distinct values than fit (the caller may stop reading: the
+    /// column will be left out). A value offered again is ignored. Every
+    /// distinct value counts against the room, whether it looks like a name or
+    /// not, so that a reader that asks the database for `room() + 1` distinct
+    /// values knows the column is complete when fewer come back.
+    pub fn offer(&mut self, value: &str) -> bool {
+        let Some(open) = self.open.as_mut() else { return false };
+        if !open.seen.insert(self.hasher.hash_one(value)) {
+            return open.offered <= open.room;
+        }
+        open.offered += 1;
+        if open.offered > open.room {
+            return false;
+        }
+        let chars = if value.is_ascii() { value.len() } else { value.chars().count() };
+        open.offered_chars += chars;
+        if chars > MAX_VALUE_CHARS || value.contains('\0') || looks_like_contact(value) {
+            return true;
+        }
+        let Ok(index) = u32::try_from(self.columns.len()) else { return false };
+        let start = self.arena.len();
+        let shape = write_key(value, &mut self.arena);
+        if shape.words == 0 || shape.words > MAX_VALUE_WORDS || !shape.has_letter {
+            self.arena.truncate(start);
+            return true;
+        }
+        open.max_words = open.max_words.max(shape.words);
+        self.arena.push(0);
+        self.arena.extend_from_slice(value.as_bytes());
+        self.arena.push(0);
+        self.arena.extend_from_slice(&index.to_be_bytes());
+        let length = self.arena.len() - start;
+        self.entries.push((start as u64) << 16 | length as u64);
+        true
+    }
+
+    /// Ends the open column: it is kept when it fit and looks like names.
+    pub fn end_column(&mut self) -> ColumnOutcome {
+        let Some(open) = self.open.take() else { return ColumnOutcome::Empty };
+        let kept = self.entries.len() - open.first_entry;
+        let outcome = if open.offered > open.room {
+            ColumnOutcome::TooMany
+        } else if open.offered > 0 && open.offered_chars / open.offered > MAX_MEAN_VALUE_CHARS {
+            ColumnOutcome::FreeText
+        } else if kept == 0 {
+            ColumnOutcome::Empty
+        } else {
+            ColumnOutcome::Indexed(kept)
+        };
+        if let ColumnOutcome::Indexed(values) = outcome {
+            self.max_words = self.max_words.max(open.max_words);
+            self.columns.push(IndexedColumn { table: open.table, column: open.column, values });
+        } else {
+            self.entries.truncate(open.first_entry);
+            self.arena.truncate(open.arena_start);
+        }
+        outcome
+    }
+
+    /// Forgets what the open column offered so far, to read it again from the start.
+    pub fn restart_column(&mut self) {
+        if let Some(open) = self.open.as_mut() {
+            self.entries.truncate(open.first_entry);
+            self.arena.truncate(open.arena_start);
+            open.room = self.limit - self.entries.len();
+            open.offered = 0;
+            open.offered_chars = 0;
+            open.max_words = 0;
+            open.seen.clear();
+        }
+    }
+
+    /// Drops the open column and whatever it offered (its values could not all be read).
+    pub fn abandon_column(&mut self) {
+        if let Some(open) = self.open.take() {
+            self.entries.truncate(open.first_entry);
+            self.arena.truncate(open.arena_start);
+        }
+    }
+
+    /// Values indexed so far, in the columns kept.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Sorts the entries and builds the FST.
+    pub fn finish(mut self) -> ValueIndex {
+        if self.open.is_some() {
+            self.end_column();
+        }
+        let arena = &self.arena;
+        let entry = |e: u64| &arena[(e >> 16) as usize..((e >> 16) + (e & 0xFFFF)) as usize];
+        // Sorted by (first 8 bytes as a number, whole key): most comparisons end
+        // at the number, without a trip into the arena.
+        let mut sorted: Vec<(u64, u64)> = self
+            .entries
+            .iter()
+            .map(|&e| {
+                let mut prefix = [0u8; 8];
+                let key = entry(e);
+                let n = key.len().min(8);
+                prefix[..n].copy_from_slice(&key[..n]);
+                (u64::from_be_bytes(prefix), e)
+            })
+            .collect();
+        self.entries = Vec::new();
+        sorted.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| entry(a.1).cmp(entry(b.1))));
+        sorted.dedup_by(|a, b| a.0 == b.0 && entry(a.1) == entry(b.1));
+        // Entries sort by key first (a key has no NUL), so each key's values are consecutive.
+        let mut builder = MapBuilder::memory();
+        let mut postings = Vec::new();
+        let mut group_start = 0;
+        while group_start < sorted.len() {
+            let first = entry(sorted[group_start].1);
+            let key = &first[..first.iter().position(|&b| b == 0).expect("a NUL after the key")];
+            let group_end = sorted[group_start..]
+                .iter()
+                .position(|&(_, e)| !entry(e).starts_with(key) || entry(e)[key.len()] != 0)
+                .map_or(sorted.len(), |n| group_start + n);
+            builder.insert(key, postings.len() as u64).expect("sorted, distinct keys into memory");
+            write_varint(&mut postings, (group_end - group_start) as u64);
+            for &(_, e) in &sorted[group_start..group_end] {
+                let rest = &entry(e)[key.len() + 1..];
+                let (value, column) = rest.split_at(rest.len() - 5);
+                write_varint(&mut postings, u64::from(u32::from_be_bytes(column[1..].try_into().expect("4 bytes"))));
+                write_varint(&mut postings, value.len() as u64);
+                postings.extend_from_slice(value);
+            }
+            group_start = group_end;
+        }
+        let map = builder.into_map();
+        ValueIndex {
+            map,
+            postings,
+            columns: self.columns,
+            values: sorted.len(),
+            max_words: self.max_words,
+            limit: self.limit,
+        }
+    }
+}
+
+/// An email address or a URL: contact details, never a name to filter on.
+fn looks_like_contact(value: &str) -> bool {
+    value.contains("://")
+        || value.starts_with("www.")
+        || value.split_once('@').is_some_and(|(user, host)| !user.is_empty() && host.contains('.'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn index(columns: &[(&str, &str, &[&str])], limit: usize) -> ValueIndex {
+        let mut builder = ValueIndexBuilder::new(limit);
+        for (table, column, values) in columns {
+            builder.begin_column(table, column);
+            for value in *values {
+                builder.offer(value);
+            }
+            builder.end_column();
+        }
+        builder.finish()
+    }
+
+    fn found(index: &ValueIndex, text: &str) -> Vec<String> {
+        index.lookup(text).into_iter().map(|v| format!("{}.{}={}", v.table, v.column, v.value)).collect()
+    }
+
+    #[test]
+    fn folding_lowers_case_and_strips_accents() {
+        assert_eq!(fold("São Paulo"), "sao paulo");
+        assert_eq!(fold("BEYONCÉ"), "beyonce");
+        assert_eq!(fold("Motörhead"), "motorhead");
+        assert_eq!(fold("Straße Øresund Łódź Æther"), "strasse oresund lodz aether");
+        assert_eq!(fold("İstanbul"), "istanbul");
+        assert_eq!(fold("e\u{0301}te\u{0301}"), "ete");
+        assert_eq!(fold("ﬁn Ｆｕｌｌ"), "fin full");
+        assert_eq!(fold("AC/DC"), "ac/dc");
+        assert_eq!(fold("東京"), "東京");
+    }
+
+    #[test]
+    fn keys_are_folded_alphanumeric_runs_joined_by_one_space() {
+        assert_eq!(value_key("AC/DC"), "ac dc");
+        assert_eq!(value_key("  Guns N' Roses "), "guns n roses");
+        assert_eq!(value_key("New South Wales"), "new south wales");
+        assert_eq!(value_key("São Paulo"), "sao paulo");
+        assert_eq!(value_key("Symphony No. 5, Op. 67"), "symphony no 5 op 67");
+        assert_eq!(value_key("...!"), "");
+        for text in ["AC/DC", "Crosby, Stills & Nash", "Ólafur Arnalds", "ß-Bahn"] {
+            assert_eq!(value_key(&value_key(text)), value_key(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn key_words_carry_their_span_in_the_original_text() {
+        let text = "albums by Motörhead, ok?";
+        let words = key_words(text);
+        let spelled: Vec<&str> = words.iter().map(|w| w.word.as_str()).collect();
+        assert_eq!(spelled, ["albums", "by", "motorhead", "ok"]);
+        assert_eq!(&text[words[2].span.clone()], "Motörhead");
+        assert_eq!(words.iter().map(|w| w.word.clone()).collect::<Vec<_>>().join(" "), value_key(text));
+    }
+
+    #[test]
+    fn multi_word_upper_case_and_accented_values_are_found_exactly() {
+        let index = index(
+            &[
+                ("Artist", "Name", &["Jimi Hendrix", "AC/DC", "Motörhead"]),
+                ("Customer", "State", &["NEW SOUTH WALES", "SP"]),
+                ("Customer", "City", &["São Paulo"]),
+            ],
+            100,
+        );
+        assert_eq!(found(&index, "jimi hendrix"), ["Artist.Name=Jimi Hendrix"]);
+        assert_eq!(found(&index, "Jimi  HENDRIX"), ["Artist.Name=Jimi Hendrix"]);
+        assert_eq!(found(&index, "ac dc"), ["Artist.Name=AC/DC"]);
+        assert_eq!(found(&index, "Motorhead"), ["Artist.Name=Motörhead"]);
+        assert_eq!(found(&index, "New South Wales"), ["Customer.State=NEW SOUTH WALES"]);
+        assert_eq!(found(&index, "SAO PAULO"), ["Customer.City=São Paulo"]);
+        assert_eq!(index.max_words(), 3);
+        assert_eq!(index.len(), 6);
+    }
+
+    #[test]
+    fn only_exact_keys_match() {
+        let index = index(&[("Artist", "Name", &["Jimi Hendrix", "Jimi"])], 100);
+        for miss in ["Jimi Hendrx", "Jimi Hendrix Experience", "Hendrix", "jim", "imi hendrix", ""] {
+            assert!(index.lookup(miss).is_empty(), "{miss}");
+        }
+        assert_eq!(found(&index, "JIMI"), ["Artist.Name=Jimi"]);
+    }
+
+    #[test]
+    fn one_key_returns_every_value_and_column_that_shares_it() {
+        let index = index(
+            &[
+                ("Artist", "Name", &["Queen", "QUEEN"]),
+                ("Album", "Title", &["Queen", "Greatest Hits"]),
+                ("Track", "Name", &["queen"]),
+            ],
+            100,
+        );
+        assert_eq!(
+            found(&index, "queen"),
+            ["Album.Title=Queen", "Artist.Name=QUEEN", "Artist.Name=Queen", "Track.Name=queen"]
+        );
+        assert_eq!(index.columns().iter().map(|c| c.values).collect::<Vec<_>>(), [2, 2, 1]);
+    }
+
+    #[test]
+    fn values_that_are_not_names_are_not_indexed() {
+        let long = "x".repeat(MAX_VALUE_CHARS + 1);
+        let many_words = vec!["w"; MAX_VALUE_WORDS + 1].join(" ");
+        let index = index(
+            &[(
+                "T",
+                "C",
+                &[
+                    "a@b.com",
+                    "https://x.org",
+                    "www.example.com",
+                    "12345",
+                    "2009-01-01",
+                    &long,
+                    &many_words,
+                    " ",
+                    "Kept",
+                ],
+            )],
+            100,
+        );
+        assert_eq!(index.len(), 1);
+        assert_eq!(found(&index, "kept"), ["T.C=Kept"]);
+        assert!(index.lookup("12345").is_empty() && index.lookup("a b com").is_empty());
+    }
+
+    #[test]
+    fn repeated_values_count_once() {
+        let mut builder = ValueIndexBuilder::new(2);
+        builder.begin_column("T", "C");
+        for value in ["Rock", "Jazz", "Rock", "Jazz", "Rock"] {
+            assert!(builder.offer(value), "{value}");
+        }
+        assert_eq!(builder.end_column(), ColumnOutcome::Indexed(2));
+        assert_eq!(builder.finish().len(), 2);
+    }
+
+    #[test]
+    fn a_restarted_column_forgets_what_it_offered() {
+        let mut builder = ValueIndexBuilder::new(2);
+        builder.begin_column("T", "C");
+        assert!(builder.offer("Half") && builder.offer("Read"));
+        builder.restart_column();
+        assert!(builder.offer("Read"), "the room is whole again");
+        assert_eq!(builder.end_column(), ColumnOutcome::Indexed(1));
+        let index = builder.finish();
+        assert!(index.lookup("half").is_empty());
+        assert_eq!(found(&index, "read"), ["T.C=Read"]);
+    }
+
+    #[test]
+    fn free_text_columns_are_left_out() {
+        let prose = "a sentence long enough to be a description of something rather than its name ok";
+        assert!(prose.len() > MAX_MEAN_VALUE_CHARS && prose.len() <= MAX_VALUE_CHARS);
+        let mut builder = ValueIndexBuilder::new(100);
+        builder.begin_column("T", "Description");
+        builder.offer(prose);
+        builder.offer(prose.trim_end_matches(" ok"));
+        assert_eq!(builder.end_column(), ColumnOutcome::FreeText);
+        builder.begin_column("T", "Name");
+        builder.offer("Short");
+        assert_eq!(builder.end_column(), ColumnOutcome::Indexed(1));
+        builder.begin_column("T", "Codes");
+        builder.offer("123");
+        assert_eq!(builder.end_column(), ColumnOutcome::Empty);
+        let index = builder.finish();
+        assert_eq!(index.columns().len(), 1);
+        assert!(index.lookup(prose).is_empty());
+    }
+
+    #[test]
+    fn the_limit_leaves_out_whole_columns_that_do_not_fit() {
+        let mut builder = ValueIndexBuilder::new(4);
+        builder.begin_column("A", "small");
+        assert!(builder.offer("One") && builder.offer("Two"));
+        assert_eq!(builder.end_column(), ColumnOutcome::Indexed(2));
+        assert_eq!(builder.room(), 2);
+        builder.begin_column("B", "big");
+        assert!(builder.offer("Three") && builder.offer("Four"));
+        assert!(!builder.offer("Five"), "a third value does not fit");
+        assert_eq!(builder.end_column(), ColumnOutcome::TooMany);
+        builder.begin_column("C", "fits");
+        assert!(builder.offer("Six") && builder.offer("Seven"));
+        assert_eq!(builder.end_column(), ColumnOutcome::Indexed(2));
+        let index = builder.finish();
+        assert_eq!(index.len(), 4);
+        assert!(index.lookup("three").is_empty(), "nothing of the column left out");
+        assert_eq!(found(&index, "seven"), ["C.fits=Seven"]);
+        assert_eq!(index.limit(), 4);
+    }
+
+    #[test]
+    fn mentions_are_runs_of_question_words_that_are_exact_keys() {
+        let index = index(
+            &[
+                ("Artist", "Name", &["Jimi Hendrix", "Queen", "Guns N' Roses"]),
+                ("City", "Name", &["New York", "New York City", "York"]),
+            ],
+            100,
+        );
+        let question = "Albums by Jimi Hendrix or GUNS N ROSES sold in New York City?";
+        let mentions = index.find_mentions(question);
+        let spans: Vec<(&str, &str)> = mentions.iter().map(|m| (&question[m.span.clone()], m.key.as_str())).collect();
+        assert_eq!(
+            spans,
+            [
+                ("Jimi Hendrix", "jimi hendrix"),
+                ("GUNS N ROSES", "guns n roses"),
+                ("New York", "new york"),
+                ("New York City", "new york city"),
+                ("York", "york"),
+            ]
+        );
+        assert_eq!(mentions[0].values[0].value, "Jimi Hendrix");
+        assert_eq!(mentions[0].words, 2..4);
+        assert!(index.find_mentions("albums by Jimi Hendrx").is_empty());
+        assert!(ValueIndex::default().find_mentions(question).is_empty());
+    }
+
+    #[test]
+    fn the_index_round_trips_through_bytes_and_refuses_damage() {
+        let index = index(&[("Artist", "Name", &["Jimi Hendrix", "AC/DC"]), ("Genre", "Name", &["Rock"])], 10);
+        let bytes = index.to_bytes();
+        let back = ValueIndex::from_bytes(&bytes).unwrap();
+        assert_eq!(back, index);
+        assert_eq!(found(&back, "ac dc"), ["Artist.Name=AC/DC"]);
+        assert_eq!((back.max_words(), back.limit(), back.columns().len()), (2, 10, 2));
+        assert!(matches!(ValueIndex::from_bytes(&bytes[..bytes.len() - 1]), Err(ValueIndexError::Truncated)));
+        assert!(matches!(ValueIndex::from_bytes(b"nope"), Err(ValueIndexError::BadHeader)));
+        let in_fst = bytes.len() - index.postings.len() - 8 - 6;
+        let mut flipped = bytes.clone();
+        flipped[in_fst] ^= 0xFF;
+        assert!(ValueIndex::from_bytes(&flipped).is_err(), "the FST checksum catches it");
+        for at in bytes.len() - index.postings.len()..bytes.len() {
+            let mut damaged = bytes.clone();
+            damaged[at] ^= 0xFF;
+            let read = ValueIndex::from_bytes(&damaged).unwrap();
+            for text in ["jimi hendrix", "ac dc", "rock"] {
+                read.lookup(text);
+            }
+        }
+        let empty = ValueIndex::default();
+        assert_eq!(ValueIndex::from_bytes(&empty.to_bytes()).unwrap(), empty);
+    }
+}
