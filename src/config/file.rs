@@ -77,7 +77,7 @@ struct RawSource {
     examples: Vec<RawExample>,
     /// Most values in the source's value index; 0 builds none.
     #[serde(default = "default_value_index_limit")]
-    value_index_limit: u64,
+    value_index_limit: i64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -250,8 +250,8 @@ fn default_max_connections() -> u32 {
     8
 }
 
-fn default_value_index_limit() -> u64 {
-    DEFAULT_VALUE_INDEX_LIMIT as u64
+fn default_value_index_limit() -> i64 {
+    DEFAULT_VALUE_INDEX_LIMIT as i64
 }
 
 /// `SQLSYNTH__EXEC__MAX_ROWS=10` sets `exec.max_rows = 10`; values parse as TOML
@@ -327,10 +327,10 @@ fn validate(raw: RawConfig, base_dir: &Path, env: &[(String, String)]) -> Result
         if source.max_connections == 0 {
             return Err(invalid(format!("sources.{name}.max_connections"), "must be at least 1"));
         }
-        if source.value_index_limit > MAX_VALUE_INDEX_LIMIT as u64 {
+        if !(0..=MAX_VALUE_INDEX_LIMIT as i64).contains(&source.value_index_limit) {
             return Err(invalid(
                 format!("sources.{name}.value_index_limit"),
-                format!("must be at most {MAX_VALUE_INDEX_LIMIT} (0 disables the value index)"),
+                format!("must be from 0 (no value index) to {MAX_VALUE_INDEX_LIMIT}"),
             ));
         }
         let glossary = source.glossary.into_iter().map(|(k, v)| (k.to_lowercase(), v)).collect();

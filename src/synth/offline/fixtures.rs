@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use crate::dialect::Dialect;
 use crate::plan::schema::{Column, DatabaseSchema, ForeignKey, Table};
+use crate::plan::values::{DEFAULT_VALUE_INDEX_LIMIT, ValueIndexBuilder};
 
 use super::catalog::{Catalog, ColumnId, TableId};
 use super::linking::{Item, Linker};
@@ -129,6 +130,27 @@ pub(crate) fn shop(dialect: Dialect) -> DatabaseSchema {
 
 pub(crate) fn shop_catalog() -> Catalog {
     Catalog::new(&shop(Dialect::Postgres))
+}
+
+/// Values of the shop's name columns, as a value index built at schema load holds them.
+pub(crate) const SHOP_INDEXED_VALUES: &[(&str, &str, &[&str])] = &[
+    ("customer", "full_name", &["Jimi Hendrix", "Zoë Ünal", "Anna Maria Rossi"]),
+    ("product", "name", &["Garden Hose", "The Trooper", "Love"]),
+    ("employee", "first_name", &["Frank", "Nancy", "Harris"]),
+    ("employee", "last_name", &["Harris", "Edwards"]),
+];
+
+/// The shop schema with a value index over [`SHOP_INDEXED_VALUES`].
+pub(crate) fn indexed_shop_catalog() -> Catalog {
+    let mut builder = ValueIndexBuilder::new(DEFAULT_VALUE_INDEX_LIMIT);
+    for (table, column, values) in SHOP_INDEXED_VALUES {
+        builder.begin_column(table, column);
+        for value in *values {
+            builder.offer(value);
+        }
+        builder.end_column();
+    }
+    Catalog::new(&shop(Dialect::Postgres).with_values(builder.finish()))
 }
 
 pub(crate) fn table_id(catalog: &Catalog, name: &str) -> TableId {

@@ -9,8 +9,15 @@
 //! its other words (`HireDate` <- "hired"); a foreign key whose name is not its
 //! table's (`SupportRepId`, `manager_id`) as a role of the referenced table;
 //! glossary words; generic synonyms, also inside longer names ("clients",
-//! "support representative"), tried after the words as written; and words
-//! equal to sampled values of low-cardinality text columns.
+//! "support representative"), tried after the words as written; words
+//! equal to sampled values of low-cardinality text columns; and runs of words
+//! equal (after case and accent folding, never approximately) to a value of
+//! the source's value index ("Jimi Hendrix" -> `artist.name`), including a
+//! person's first and last name held in two columns ("Frank Harris").
+//!
+//! Indexed values link only when they look meant: a single word must be
+//! capitalized mid-sentence and not a function word; a run of words must not begin or end with a function word unless
+//! it is capitalized mid-sentence ("The Trooper", not "the album").
 //!
 //! Invariants: at each position the longest match wins; on equal length a
 //! schema name beats a keyword, which beats a sampled value. An aggregate
@@ -19,6 +26,9 @@
 //! so they can be reported rather than silently dropped.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use crate::plan::values::{IndexedValue, ValueIndex, value_key};
 
 use super::catalog::{Catalog, ColumnId, ForeignKeyId, TableId, ValueKind};
 use super::tokens::{Token, TokenKind, singular, stem, tokenize};
@@ -119,6 +129,12 @@ pub(crate) struct Linker {
     /// verb starting one of them ("billed", "shipped", "supports",
     /// "supervised") says the question is about that column or role.
     verb_targets: Vec<String>,
+    /// The source's value index (high-cardinality names and titles).
+    index: Arc<ValueIndex>,
+    /// Columns by (table, column) name, to place indexed values.
+    columns_by_name: HashMap<(String, String), ColumnId>,
+    /// Columns holding first or last names of people, by their words.
+    name_parts: HashMap<ColumnId, NamePart>,
 }
 
 impl Linker {
@@ -133,6 +149,23 @@ impl Linker {
             cased_values: HashMap::new(),
             table_stems: catalog.tables.iter().map(|t| stems(&t.words)).collect(),
             verb_targets: verb_targets(catalog),
+            index: Arc::clone(&catalog.schema.values),
+            columns_by_name: catalog
+                .schema
+                .tables
+                .iter()
+                .enumerate()
+                .flat_map(|(table, t)| {
+                    t.columns
+                        .iter()
+                        .enumerate()
+                        .map(move |(column, c)| ((t.name.clone(), c.name.clone()), ColumnId { table, column }))
+                })
+                .collect(),
+            name_parts: (0..catalog.tables.len())
+                .flat_map(|table| catalog.column_ids(table))
+                .filter_map(|column| name_part(&catalog.column(column).words).map(|part| (column, part)))
+                .collect(),
         };
         for table in 0..catalog.tables.len() {
             linker.index_table(catalog, table);
@@ -242,17 +275,34 @@ impl Linker {
         let mut previous_end = None;
         let mut i = 0;
         while i < tokens.len() {
-            let (len, item) = if Some(i) == imperative && WRITE_VERBS.contains(&tokens[i].lower.as_str()) {
-                (1, Some(item(ItemKind::Keyword(Keyword::Write), &tokens[i..=i], false)))
+            let found: Vec<(usize, Item)> = if Some(i) == imperative && WRITE_VERBS.contains(&tokens[i].lower.as_str())
+            {
+                vec![(i, item(ItemKind::Keyword(Keyword::Write), &tokens[i..=i], false))]
             } else {
-                self.item_at(tokens, i)
+                let (len, found) = self.item_at(tokens, i);
+                match self.person_name_at(tokens, i).filter(|_| len < 2) {
+                    Some([first, last]) => vec![
+                        (i, item(ItemKind::Value(first), &tokens[i..=i], false)),
+                        (i + 1, item(ItemKind::Value(last), &tokens[i + 1..=i + 1], false)),
+                    ],
+                    None => {
+                        let next = i + len.max(1);
+                        if found.is_none() {
+                            i = next;
+                            continue;
+                        }
+                        found.into_iter().map(|item| (next - 1, item)).collect()
+                    }
+                }
             };
-            if let Some(mut item) = item {
-                item.touches_previous = previous_end == Some(i);
+            let mut start = i;
+            for (last, mut item) in found {
+                item.touches_previous = previous_end == Some(start);
                 items.push(item);
-                previous_end = Some(i + len.max(1));
+                previous_end = Some(last + 1);
+                start = last + 1;
             }
-            i += len.max(1);
+            i = start;
         }
         items
     }
@@ -262,10 +312,13 @@ impl Linker {
         let token = &tokens[i];
         match token.kind {
             TokenKind::Quoted => {
-                let kind = match self.exact_values.get(&token.text.trim().to_lowercase()) {
-                    Some(links) => ItemKind::Value(links.clone()),
-                    None => ItemKind::Quoted(token.text.clone()),
-                };
+                let mut links = self.exact_values.get(&token.text.trim().to_lowercase()).cloned().unwrap_or_default();
+                for link in self.place(self.index.lookup(&token.text)) {
+                    if !links.contains(&link) {
+                        links.push(link);
+                    }
+                }
+                let kind = if links.is_empty() { ItemKind::Quoted(token.text.clone()) } else { ItemKind::Value(links) };
                 return (1, Some(item(kind, &tokens[i..=i], false)));
             }
             TokenKind::Symbol => return (1, None),
@@ -386,8 +439,26 @@ impl Linker {
         })
     }
 
-    /// Longest sampled value starting at `i`.
+    /// Longest value starting at `i`, sampled or indexed; on equal length both.
     fn value_match(&self, tokens: &[Token], i: usize) -> Option<(usize, Vec<ValueLink>)> {
+        let sampled = self.sampled_value_match(tokens, i);
+        let indexed = self.indexed_value_match(tokens, i);
+        match (sampled, indexed) {
+            (Some((len, mut links)), Some((indexed_len, indexed))) if indexed_len == len => {
+                for link in indexed {
+                    if !links.contains(&link) {
+                        links.push(link);
+                    }
+                }
+                Some((len, links))
+            }
+            (Some(sampled), Some(indexed)) => Some(if indexed.0 > sampled.0 { indexed } else { sampled }),
+            (sampled, indexed) => sampled.or(indexed),
+        }
+    }
+
+    /// Longest sampled value starting at `i`.
+    fn sampled_value_match(&self, tokens: &[Token], i: usize) -> Option<(usize, Vec<ValueLink>)> {
         if let Some(links) = self.cased_values.get(&tokens[i].text) {
             return Some((1, links.clone()));
         }
@@ -402,6 +473,129 @@ impl Linker {
             self.values.get(&key_of(span)).map(|links| (len, links.clone()))
         })
     }
+
+    /// Longest run of tokens starting at `i` that is exactly a value of the
+    /// value index and looks meant as one (see the module doc).
+    fn indexed_value_match(&self, tokens: &[Token], i: usize) -> Option<(usize, Vec<ValueLink>)> {
+        if self.index.is_empty() || !tokens[i].is_word() && tokens[i].kind != TokenKind::Number {
+            return None;
+        }
+        let mut end = i;
+        let mut words = 0;
+        while end < tokens.len() && words < self.index.max_words() {
+            let token = &tokens[end];
+            match token.kind {
+                TokenKind::Quoted => break,
+                TokenKind::Symbol if !INNER_VALUE_SYMBOLS.contains(&token.text.as_str()) => break,
+                TokenKind::Symbol => {}
+                TokenKind::Word | TokenKind::Number => words += 1,
+            }
+            end += 1;
+        }
+        (i + 1..=end).rev().find_map(|end| {
+            let span = &tokens[i..end];
+            if span.last().is_some_and(|t| t.kind == TokenKind::Symbol) || !self.looks_meant(tokens, i, end) {
+                return None;
+            }
+            let text = span.iter().map(|t| t.lower.as_str()).collect::<Vec<_>>().join(" ");
+            let links = self.place(self.index.lookup_key(&value_key(&text)));
+            (!links.is_empty()).then_some((span.len(), links))
+        })
+    }
+
+    /// Whether tokens `i..end` may be a value the question names rather than
+    /// ordinary words that happen to spell one.
+    fn looks_meant(&self, tokens: &[Token], i: usize, end: usize) -> bool {
+        let span = &tokens[i..end];
+        let proper = |at: usize| at > 0 && capitalized(&tokens[at]);
+        let function_word = |at: usize| {
+            let token = &tokens[at];
+            token.is_word()
+                && (STOPWORDS.contains(&token.lower.as_str())
+                    || OPENERS.contains(&token.lower.as_str())
+                    || keyword_match(tokens, at).is_some())
+        };
+        if !span.iter().enumerate().any(|(n, t)| t.is_word() && !function_word(i + n)) {
+            return false;
+        }
+        if span.len() == 1 {
+            return proper(i) && !function_word(i);
+        }
+        let last = end - 1;
+        (!function_word(i) || proper(i)) && (!function_word(last) || capitalized(&tokens[last]))
+    }
+
+    /// A person's first and last name at `i` and `i + 1` ("Frank Harris"), as
+    /// values of a first-name and a last-name column of one table.
+    fn person_name_at(&self, tokens: &[Token], i: usize) -> Option<[Vec<ValueLink>; 2]> {
+        let (first, last) = (tokens.get(i)?, tokens.get(i + 1)?);
+        let name_like = |t: &Token| {
+            t.is_word()
+                && capitalized(t)
+                && !STOPWORDS.contains(&t.lower.as_str())
+                && !OPENERS.contains(&t.lower.as_str())
+        };
+        if self.index.is_empty() || !name_like(first) || !name_like(last) {
+            return None;
+        }
+        let firsts = self.place(self.index.lookup(&first.lower));
+        let lasts = self.place(self.index.lookup(&last.lower));
+        let in_column = |links: &[ValueLink], table: TableId, part: NamePart| -> Vec<ValueLink> {
+            links
+                .iter()
+                .filter(|l| l.column.table == table && self.name_parts.get(&l.column) == Some(&part))
+                .cloned()
+                .collect()
+        };
+        let mut tables: Vec<TableId> = firsts.iter().map(|l| l.column.table).collect();
+        tables.dedup();
+        let pairs: Vec<[Vec<ValueLink>; 2]> = tables
+            .into_iter()
+            .map(|table| [in_column(&firsts, table, NamePart::First), in_column(&lasts, table, NamePart::Last)])
+            .filter(|[f, l]| !f.is_empty() && !l.is_empty())
+            .collect();
+        match <[_; 1]>::try_from(pairs) {
+            Ok([pair]) => Some(pair),
+            Err(_) => None,
+        }
+    }
+
+    /// Indexed values as links to the catalog's columns.
+    fn place(&self, values: Vec<IndexedValue>) -> Vec<ValueLink> {
+        values
+            .into_iter()
+            .filter_map(|v| {
+                let column = *self.columns_by_name.get(&(v.table, v.column))?;
+                Some(ValueLink { column, value: v.value })
+            })
+            .collect()
+    }
+}
+
+/// First or last part of a person's name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NamePart {
+    First,
+    Last,
+}
+
+/// Symbols that may stand inside a multi-word value ("AC/DC", "Guns N' Roses", "St. Louis").
+const INNER_VALUE_SYMBOLS: &[&str] = &["/", "&", "-", "'", "’", ".", ":", "+"];
+
+/// Whether a column named by `words` holds first or last names.
+fn name_part(words: &[String]) -> Option<NamePart> {
+    let has = |options: &[&str]| words.iter().any(|w| options.contains(&w.as_str()));
+    if has(&["first", "given", "forename"]) {
+        Some(NamePart::First)
+    } else if has(&["last", "family", "surname"]) {
+        Some(NamePart::Last)
+    } else {
+        None
+    }
+}
+
+fn capitalized(token: &Token) -> bool {
+    token.text.chars().next().is_some_and(char::is_uppercase)
 }
 
 fn item(kind: ItemKind, span: &[Token], synonym: bool) -> Item {
@@ -566,7 +760,7 @@ fn glossary_links(catalog: &Catalog, target: &str) -> Vec<Link> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::synth::offline::fixtures::{column_id, link, shop_catalog, table_id};
+    use crate::synth::offline::fixtures::{column_id, indexed_shop_catalog, link, shop_catalog, table_id};
 
     fn kinds(question: &str) -> Vec<ItemKind> {
         link(question, &[]).into_iter().map(|item| item.kind).collect()
@@ -683,5 +877,86 @@ mod tests {
         assert_eq!(kinds("orders last year")[1], ItemKind::Keyword(Keyword::RelativeTime));
         assert_eq!(kinds("the loyalty of the customers"), [ItemKind::Unknown, entity("customer")]);
         assert!(kinds("what are the").iter().all(|k| *k == ItemKind::Keyword(Keyword::Which)));
+    }
+
+    /// The values (column name, value) each item links, over the indexed shop.
+    fn indexed_values(question: &str) -> Vec<Vec<(String, String)>> {
+        let catalog = indexed_shop_catalog();
+        let linker = Linker::new(&catalog, &BTreeMap::new());
+        linker
+            .link(&tokenize(question))
+            .into_iter()
+            .filter_map(|item| match item.kind {
+                ItemKind::Value(links) => Some(
+                    links
+                        .into_iter()
+                        .map(|l| {
+                            (
+                                format!("{}.{}", catalog.table_name(l.column.table), catalog.column_name(l.column)),
+                                l.value,
+                            )
+                        })
+                        .collect(),
+                ),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn one(column: &str, value: &str) -> Vec<(String, String)> {
+        vec![(column.to_string(), value.to_string())]
+    }
+
+    #[test]
+    fn indexed_multiword_names_link_exactly_after_folding_case_and_accents() {
+        assert_eq!(indexed_values("orders of Jimi Hendrix"), [one("customer.full_name", "Jimi Hendrix")]);
+        assert_eq!(indexed_values("orders by jimi hendrix"), [one("customer.full_name", "Jimi Hendrix")]);
+        assert_eq!(indexed_values("Jimi Hendrix's orders"), [one("customer.full_name", "Jimi Hendrix")]);
+        assert_eq!(indexed_values("orders of ZOE UNAL"), [one("customer.full_name", "Zoë Ünal")]);
+        assert_eq!(indexed_values("orders of Anna Maria Rossi"), [one("customer.full_name", "Anna Maria Rossi")]);
+    }
+
+    #[test]
+    fn a_near_name_or_a_part_of_a_name_is_never_a_value() {
+        assert!(indexed_values("orders of Jimi Hendrx").is_empty(), "no fuzzy match becomes a filter");
+        assert!(indexed_values("orders of Hendrix").is_empty(), "a part of a value is not the value");
+        assert!(indexed_values("orders of Jimi").is_empty());
+    }
+
+    #[test]
+    fn indexed_values_spelled_as_ordinary_words_do_not_link() {
+        assert!(indexed_values("how many products do customers love").is_empty(), "lower case single word");
+        assert!(indexed_values("Love songs").is_empty(), "capitalized only because it starts the sentence");
+        assert_eq!(indexed_values("products like Love"), [one("product.name", "Love")]);
+        assert!(indexed_values("list the trooper").is_empty(), "starts with a function word in lower case");
+        assert_eq!(indexed_values("orders of The Trooper"), [one("product.name", "The Trooper")]);
+        assert_eq!(indexed_values("sales of garden hose"), [one("product.name", "Garden Hose")]);
+    }
+
+    #[test]
+    fn a_single_indexed_word_links_every_column_holding_it_and_quoted_values_are_looked_up() {
+        let harris = indexed_values("employees called Harris");
+        assert_eq!(harris.len(), 1);
+        assert_eq!(harris[0].len(), 2, "first and last name both hold Harris: {harris:?}");
+        assert_eq!(indexed_values("employees called Nancy"), [one("employee.first_name", "Nancy")]);
+        assert_eq!(indexed_values("orders of 'jimi hendrix'"), [one("customer.full_name", "Jimi Hendrix")]);
+    }
+
+    #[test]
+    fn a_full_name_over_first_and_last_name_columns_links_both_parts() {
+        assert_eq!(
+            indexed_values("customers of Frank Harris"),
+            [one("employee.first_name", "Frank"), one("employee.last_name", "Harris")]
+        );
+        assert_eq!(
+            indexed_values("Nancy Edwards hired whom"),
+            [one("employee.first_name", "Nancy"), one("employee.last_name", "Edwards")],
+            "sentence-initial, because the pair is a name"
+        );
+        assert_eq!(
+            indexed_values("customers of Frank Edward"),
+            [one("employee.first_name", "Frank")],
+            "no last name Edward: only the first name links, Edward stays unknown"
+        );
     }
 }
