@@ -135,6 +135,8 @@ pub(crate) struct Linker {
     columns_by_name: HashMap<(String, String), ColumnId>,
     /// Columns holding first or last names of people, by their words.
     name_parts: HashMap<ColumnId, NamePart>,
+    /// Tables of people (with first, last or full name columns), for "people".
+    person_tables: Vec<TableId>,
 }
 
 impl Linker {
@@ -165,6 +167,14 @@ impl Linker {
             name_parts: (0..catalog.tables.len())
                 .flat_map(|table| catalog.column_ids(table))
                 .filter_map(|column| name_part(&catalog.column(column).words).map(|part| (column, part)))
+                .collect(),
+            person_tables: (0..catalog.tables.len())
+                .filter(|&table| {
+                    catalog.column_ids(table).any(|column| {
+                        let words = &catalog.column(column).words;
+                        name_part(words).is_some() || words.iter().map(String::as_str).eq(["full", "name"])
+                    })
+                })
                 .collect(),
         };
         for table in 0..catalog.tables.len() {
@@ -313,7 +323,10 @@ impl Linker {
         match token.kind {
             TokenKind::Quoted => {
                 let mut links = self.exact_values.get(&token.text.trim().to_lowercase()).cloned().unwrap_or_default();
-                for link in self.place(self.index.lookup(&token.text)) {
+                // "the artist named 'AC/DC'" says which column already: the name of the artist.
+                let after_named = i > 0 && keyword_match(tokens, i - 1) == Some((1, Keyword::Named));
+                let indexed = if after_named { Vec::new() } else { self.place(self.index.lookup(&token.text)) };
+                for link in indexed {
                     if !links.contains(&link) {
                         links.push(link);
                     }
@@ -368,6 +381,10 @@ impl Linker {
         let lower = token.lower.as_str();
         if let Some((_, concept)) = CONCEPT_WORDS.iter().find(|(word, _)| stem(word) == token.stem) {
             return Some((ItemKind::Concept(*concept), false));
+        }
+        if token.stem == "person" && !self.person_tables.is_empty() {
+            let people = self.person_tables.iter().map(|&table| EntityLink { table, role: None }).collect();
+            return Some((ItemKind::Entity(people), true));
         }
         if let Some(month) = month_at(tokens, i) {
             return Some((ItemKind::Month(month), false));
@@ -494,11 +511,22 @@ impl Linker {
         }
         (i + 1..=end).rev().find_map(|end| {
             let span = &tokens[i..end];
-            if span.last().is_some_and(|t| t.kind == TokenKind::Symbol) || !self.looks_meant(tokens, i, end) {
+            let closes = |t: &Token| t.text == ")" && span.iter().any(|s| s.text == "(");
+            if span.last().is_some_and(|t| t.kind == TokenKind::Symbol && !closes(t))
+                || !self.looks_meant(tokens, i, end)
+            {
                 return None;
             }
-            let text = span.iter().map(|t| t.lower.as_str()).collect::<Vec<_>>().join(" ");
-            let links = self.place(self.index.lookup_key(&value_key(&text)));
+            // As written ("Women's" -> `women s`), then without possessives ("Hendrix's" -> `hendrix`).
+            let join = |text: fn(&Token) -> &str| span.iter().map(text).collect::<Vec<_>>().join(" ");
+            let written = value_key(&join(|t| t.text.as_str()));
+            let mut links = self.place(self.index.lookup_key(&written));
+            if links.is_empty() {
+                let plain = value_key(&join(|t| t.lower.as_str()));
+                if plain != written {
+                    links = self.place(self.index.lookup_key(&plain));
+                }
+            }
             (!links.is_empty()).then_some((span.len(), links))
         })
     }
@@ -579,8 +607,9 @@ enum NamePart {
     Last,
 }
 
-/// Symbols that may stand inside a multi-word value ("AC/DC", "Guns N' Roses", "St. Louis").
-const INNER_VALUE_SYMBOLS: &[&str] = &["/", "&", "-", "'", "’", ".", ":", "+"];
+/// Symbols that may stand inside a multi-word value ("AC/DC", "Guns N' Roses",
+/// "St. Louis", "Coat (Black)"); a closing parenthesis may also end one.
+const INNER_VALUE_SYMBOLS: &[&str] = &["/", "&", "-", "'", "’", ".", ":", "+", "(", ")"];
 
 /// Whether a column named by `words` holds first or last names.
 fn name_part(words: &[String]) -> Option<NamePart> {

@@ -17,13 +17,19 @@ use super::vocabulary::CompareOp;
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Expr {
-    Column { node: NodeId, column: ColumnId },
+    Column {
+        node: NodeId,
+        column: ColumnId,
+    },
     Year(Box<Expr>),
     Month(Box<Expr>),
     CountRows,
     CountDistinct(Box<Expr>),
     Aggregate(AggFunc, Box<Expr>),
     Product(Box<Expr>, Box<Expr>),
+    /// `a / b` as a fraction (never integer division), NULL when `b` is 0:
+    /// "average order value" is the total over the number of orders.
+    Ratio(Box<Expr>, Box<Expr>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -314,6 +320,7 @@ impl Writer<'_> {
             Expr::CountDistinct(inner) => format!("COUNT(DISTINCT {})", self.expr(inner)),
             Expr::Aggregate(func, inner) => format!("{}({})", func.sql(), self.expr(inner)),
             Expr::Product(a, b) => format!("{} * {}", self.expr(a), self.expr(b)),
+            Expr::Ratio(a, b) => format!("1.0 * {} / NULLIF({}, 0)", self.expr(a), self.expr(b)),
         }
     }
 
@@ -333,6 +340,7 @@ fn rebased(expr: &Expr) -> Expr {
     match expr {
         Expr::Column { column, .. } => Expr::Column { node: 0, column: *column },
         Expr::Product(a, b) => Expr::Product(Box::new(rebased(a)), Box::new(rebased(b))),
+        Expr::Ratio(a, b) => Expr::Ratio(Box::new(rebased(a)), Box::new(rebased(b))),
         other => other.clone(),
     }
 }

@@ -141,6 +141,7 @@ impl Words<'_> {
             Expr::CountDistinct(inner) => format!("count of distinct {}", self.expr(inner)),
             Expr::Aggregate(func, inner) => format!("{} of {}", function_word(*func), self.expr(inner)),
             Expr::Product(a, b) => format!("{} × {}", self.expr(a), self.expr(b)),
+            Expr::Ratio(a, b) => format!("{} over {}", self.expr(a), self.expr(b)),
         }
     }
 
@@ -196,7 +197,7 @@ impl Words<'_> {
 }
 
 fn is_aggregate(expr: &Expr) -> bool {
-    matches!(expr, Expr::CountRows | Expr::CountDistinct(_) | Expr::Aggregate(..))
+    matches!(expr, Expr::CountRows | Expr::CountDistinct(_) | Expr::Aggregate(..) | Expr::Ratio(..))
 }
 
 fn function_word(func: AggFunc) -> &'static str {

@@ -422,6 +422,8 @@ pub(crate) const CONCEPT_WORDS: &[(&str, Concept)] = &[
     ("spending", Concept::Money),
     ("paid", Concept::Money),
     ("money", Concept::Money),
+    ("value", Concept::Money),
+    ("worth", Concept::Money),
     ("price", Concept::Price),
     ("cost", Concept::Price),
     ("length", Concept::Duration),

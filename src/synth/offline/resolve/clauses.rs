@@ -35,7 +35,12 @@ impl Resolver<'_> {
             GroupKey::Entity(entity) => {
                 let node = self.entity_node(&mut draft.tree, entity.link)?;
                 let table = entity.link.table;
-                for column in self.display_columns(table)? {
+                // A group of rows without a name ("per order") is shown by its key alone.
+                let columns = match (self.catalog.labels(table).is_empty(), self.catalog.key(table)) {
+                    (true, Some(key)) => vec![key],
+                    _ => self.display_columns(table)?,
+                };
+                for column in columns {
                     self.push_column(draft, node, column);
                     draft.group_by.push(Expr::Column { node, column });
                 }

@@ -432,6 +432,7 @@ impl Resolver<'_> {
             self.group = None;
         }
         self.check_units(&numeric)?;
+        let per_parent = if func == AggFunc::Avg { self.averaged_per(numeric.expr.table())? } else { None };
         let mut draft = Draft::new(numeric.expr.table());
         self.prepare(&mut draft)?;
         self.refuse_having()?;
@@ -440,12 +441,55 @@ impl Resolver<'_> {
         }
         let alias = aggregate_alias(func, &numeric.name);
         let value = numeric_expr(numeric.expr, 0);
-        draft.outputs.push(Output { expr: Expr::Aggregate(func, Box::new(value)), alias: Some(alias.clone()) });
+        let output = match per_parent {
+            // "average order value": the lines' total over the number of orders.
+            Some(parent) => {
+                let node = self.attach(&mut draft.tree, parent)?;
+                let key = Expr::Column { node, column: self.require_key(parent)? };
+                let total = Expr::Aggregate(AggFunc::Sum, Box::new(value));
+                Expr::Ratio(Box::new(total), Box::new(Expr::CountDistinct(Box::new(key))))
+            }
+            None => Expr::Aggregate(func, Box::new(value)),
+        };
+        draft.outputs.push(Output { expr: output, alias: Some(alias.clone()) });
         let mut query = self.grouped_order(draft, &alias)?;
         if query.group_by.is_empty() {
             query.order_by.clear();
         }
         Ok(query)
+    }
+
+    /// The table an average is per when the question names a table whose
+    /// rows the measure's rows belong to, and not the measure's own: "average
+    /// order value" with the value in `order_items` is per order. None when
+    /// the measure's table is named itself or no named table is its parent;
+    /// an abstention when two named parents are equally near.
+    fn averaged_per(&self, measured: TableId) -> Result<Option<TableId>, Abstention> {
+        if self.named.contains(&measured) {
+            return Ok(None);
+        }
+        let grouped = match &self.group {
+            Some(GroupKey::Entity(unit)) => Some(unit.link.table),
+            _ => None,
+        };
+        let mut parents: Vec<(usize, TableId)> = self
+            .named
+            .iter()
+            .copied()
+            .filter(|&t| Some(t) != grouped && t != measured && self.reaches_without_fan_out(measured, t))
+            .filter_map(|t| self.graph.distance(measured, t).map(|d| (d, t)))
+            .collect();
+        parents.sort();
+        parents.dedup();
+        match parents.as_slice() {
+            [] => Ok(None),
+            [(d0, a), (d1, b), ..] if d0 == d1 => Err(abstain(format!(
+                "could not tell whether the average is per {} or per {}",
+                self.catalog.table_name(*a),
+                self.catalog.table_name(*b)
+            ))),
+            [(_, parent), ..] => Ok(Some(*parent)),
+        }
     }
 
     /// Top-N and "which X has the most Y".
@@ -588,7 +632,7 @@ fn query_columns(query: &Query) -> Vec<ColumnId> {
         match expr {
             Expr::Column { column, .. } => out.push(*column),
             Expr::Year(e) | Expr::Month(e) | Expr::CountDistinct(e) | Expr::Aggregate(_, e) => walk(e, out),
-            Expr::Product(a, b) => {
+            Expr::Product(a, b) | Expr::Ratio(a, b) => {
                 walk(a, out);
                 walk(b, out);
             }
@@ -790,5 +834,24 @@ mod tests {
     fn names_join_into_a_sentence() {
         assert_eq!(join_names(&["A.x"]), "A.x");
         assert_eq!(join_names(&["A.x", "B.x", "C.x"]), "A.x, B.x and C.x");
+    }
+
+    #[test]
+    fn an_average_of_line_amounts_named_after_their_parent_is_per_parent_row() {
+        let per_product = sql("What is the average product revenue per category?").unwrap();
+        assert!(per_product.contains(r#"1.0 * SUM("order_item"."unit_price" * "order_item"."quantity") / NULLIF(COUNT(DISTINCT "product"."product_id"), 0)"#), "{per_product}");
+        assert!(per_product.contains(r#"GROUP BY "category"."#), "{per_product}");
+        let line_average = sql("What is the average unit price of order items?").unwrap();
+        assert!(
+            line_average.contains(r#"AVG("order_item"."unit_price")"#),
+            "the measure's own table named: {line_average}"
+        );
+    }
+
+    #[test]
+    fn people_are_the_table_of_people_and_two_such_tables_are_ambiguous() {
+        // The shop has customers (full_name) and employees (first and last name).
+        let people = sql("How many people were hired in 2020?").unwrap_err();
+        assert!(people.contains("ambiguous: 'people'"), "{people}");
     }
 }
