@@ -85,8 +85,7 @@ impl Caches {
             &cache.key_prefix,
             Duration::from_millis(cache.schema_ttl_ms),
             answers.clone(),
-            settings.sources.iter().map(|(name, source)| (name.clone(), source.examples.clone())).collect(),
-            settings.sources.iter().map(|(name, source)| (name.clone(), source.value_index_limit)).collect(),
+            &settings.sources,
         );
         Caches { schemas, answers, redis }
     }

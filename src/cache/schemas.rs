@@ -35,7 +35,7 @@
 //! Redis keys `<prefix>:v1:schema:<source>` and `<prefix>:v1:values:<source>`;
 //! disk `<cache.dir>/schemas/<source>.json` and `<source>.values`.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -49,7 +49,7 @@ use super::disk::DiskLevel;
 use super::entry::{self, now_ms};
 use super::shared::SharedRedis;
 use super::{Level, record};
-use crate::config::GoldenExample;
+use crate::config::{GoldenExample, SourceSettings};
 use crate::db::SourcePool;
 use crate::plan::introspect::IntrospectOptions;
 use crate::plan::introspect::{self, IntrospectError};
@@ -103,9 +103,11 @@ impl SchemaStore {
         prefix: &str,
         ttl: Duration,
         answers: AnswerCache,
-        golden: HashMap<String, Vec<GoldenExample>>,
-        value_index_limits: HashMap<String, usize>,
+        sources: &BTreeMap<String, SourceSettings>,
     ) -> Self {
+        let golden = sources.iter().map(|(name, source)| (name.clone(), source.examples.clone())).collect();
+        let value_index_limits =
+            sources.iter().map(|(name, source)| (name.clone(), source.value_index_limit)).collect();
         SchemaStore {
             memory: moka::future::Cache::builder().max_capacity(memory_entries).build(),
             redis,

@@ -108,7 +108,7 @@ pub(super) async fn build(source_name: &str, pool: &SourcePool, tables: &[FoundT
         let room = builder.room();
         builder.begin_column(&table.name, &column.name);
         // DISTINCT bounds what a large table sends; a table that fits in the room is cheaper read plainly.
-        let distinct = !table.approx_rows.is_some_and(|rows| rows <= room as u64);
+        let distinct = table.approx_rows.is_none_or(|rows| rows > room as u64);
         match read_column(pool, &table.from_sql, &column.name, room, distinct, &mut builder).await {
             Ok(true) => {}
             Ok(false) => {
