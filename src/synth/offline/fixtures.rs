@@ -14,7 +14,7 @@ use super::catalog::{Catalog, ColumnId, TableId};
 use super::linking::{Item, Linker};
 use super::tokens::tokenize;
 
-fn column(name: &str, data_type: &str, samples: &[&str]) -> Column {
+pub(crate) fn column(name: &str, data_type: &str, samples: &[&str]) -> Column {
     Column {
         name: name.into(),
         data_type: data_type.into(),
@@ -23,7 +23,7 @@ fn column(name: &str, data_type: &str, samples: &[&str]) -> Column {
     }
 }
 
-fn fk(column: &str, table: &str, referenced: &str) -> ForeignKey {
+pub(crate) fn fk(column: &str, table: &str, referenced: &str) -> ForeignKey {
     ForeignKey {
         columns: vec![column.into()],
         referenced_table: table.into(),
@@ -31,7 +31,7 @@ fn fk(column: &str, table: &str, referenced: &str) -> ForeignKey {
     }
 }
 
-fn table(name: &str, columns: Vec<Column>, key: &[&str], foreign_keys: Vec<ForeignKey>) -> Table {
+pub(crate) fn table(name: &str, columns: Vec<Column>, key: &[&str], foreign_keys: Vec<ForeignKey>) -> Table {
     Table {
         name: name.into(),
         columns,

@@ -205,6 +205,22 @@ impl Linker {
         let table_key = stems(&facts.words);
         let named = link_table_head(catalog, table).unwrap_or(table);
         self.add_phrase(table_key.clone(), Link::Table(EntityLink { table: named, role: None }));
+        // A key named apart from its table names the rows too: `line_item_id` in `order_items`.
+        let own_keys: Vec<ColumnId> = catalog
+            .column_ids(table)
+            .filter(|&c| {
+                let name = catalog.column_name(c);
+                catalog.schema.tables[table].primary_key.iter().any(|k| k == name) && !catalog.column(c).in_foreign_key
+            })
+            .collect();
+        if let [key] = own_keys.as_slice()
+            && let [name @ .., id] = catalog.column(*key).words.as_slice()
+            && id == "id"
+            && !name.is_empty()
+            && stems(name) != table_key
+        {
+            self.add_phrase(stems(name), Link::Table(EntityLink { table: named, role: None }));
+        }
         let roles = foreign_key_roles(catalog, table);
         for column in catalog.column_ids(table) {
             let words = &catalog.column(column).words;
@@ -526,6 +542,17 @@ impl Linker {
                 if plain != written {
                     links = self.place(self.index.lookup_key(&plain));
                 }
+            }
+            // "stock clerks" for the value `Stock Clerk`: a plural last word, singular.
+            if links.is_empty()
+                && span.len() > 1
+                && let Some(last) = span.last().filter(|t| t.is_word())
+                && singular(&last.lower) != last.lower
+            {
+                let mut words: Vec<&str> = span[..span.len() - 1].iter().map(|t| t.lower.as_str()).collect();
+                let one = singular(&last.lower);
+                words.push(&one);
+                links = self.place(self.index.lookup_key(&value_key(&words.join(" "))));
             }
             (!links.is_empty()).then_some((span.len(), links))
         })
@@ -987,5 +1014,31 @@ mod tests {
             [one("employee.first_name", "Frank")],
             "no last name Edward: only the first name links, Edward stays unknown"
         );
+    }
+
+    #[test]
+    fn a_key_named_apart_from_its_table_names_the_rows() {
+        use crate::dialect::Dialect;
+        use crate::plan::schema::DatabaseSchema;
+        use crate::synth::offline::fixtures::{column, fk, table};
+        let tables = vec![
+            table("orders", vec![column("order_id", "integer", &[])], &["order_id"], vec![]),
+            table(
+                "order_items",
+                vec![column("order_id", "integer", &[]), column("line_item_id", "integer", &[])],
+                &["order_id", "line_item_id"],
+                vec![fk("order_id", "orders", "order_id")],
+            ),
+        ];
+        let catalog = Catalog::new(&DatabaseSchema::new("t", Dialect::Sqlite, tables));
+        let items = Linker::new(&catalog, &BTreeMap::new()).link(&tokenize("line items"));
+        let order_items = table_id(&catalog, "order_items");
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert_eq!(items[0].kind, ItemKind::Entity(vec![EntityLink { table: order_items, role: None }]));
+    }
+
+    #[test]
+    fn a_plural_names_a_value_stored_in_the_singular() {
+        assert_eq!(indexed_values("how many garden hoses"), [one("product.name", "Garden Hose")]);
     }
 }

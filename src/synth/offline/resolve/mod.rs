@@ -854,4 +854,10 @@ mod tests {
         let people = sql("How many people were hired in 2020?").unwrap_err();
         assert!(people.contains("ambiguous: 'people'"), "{people}");
     }
+
+    #[test]
+    fn the_highest_paid_rank_by_money() {
+        let paid = sql("Who are the 3 highest paid customers?").unwrap();
+        assert!(paid.contains("DESC") && paid.ends_with("LIMIT 3"), "{paid}");
+    }
 }
