@@ -598,6 +598,13 @@ pub(crate) const KEYWORDS: &[(&[&str], Keyword)] = &[
     (&["after"], Keyword::After),
     (&["before"], Keyword::Before),
     (&["have"], Keyword::Have),
+    // Verbs that only say two rows are related: "not assigned to any department".
+    (&["assigned", "to"], Keyword::Have),
+    (&["belonging", "to"], Keyword::Have),
+    (&["belong", "to"], Keyword::Have),
+    (&["belongs", "to"], Keyword::Have),
+    (&["linked", "to"], Keyword::Have),
+    (&["associated", "with"], Keyword::Have),
     (&["has"], Keyword::Have),
     (&["had"], Keyword::Have),
     (&["having"], Keyword::Have),

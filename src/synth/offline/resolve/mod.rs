@@ -584,8 +584,10 @@ impl Resolver<'_> {
             let fits = match unit {
                 Measure::Attribute(attribute) => attribute.candidates.iter().any(|c| columns.contains(&c.column)),
                 Measure::Concept { concept, .. } => {
-                    numeric.concept == Some(*concept)
-                        || columns.iter().any(|&c| self.catalog.column(c).concepts.contains(concept))
+                    // "salary cost": a cost is an amount of money.
+                    let money_words = |c: &Concept| *c == *concept || (*concept == Concept::Price && *c == Concept::Money);
+                    numeric.concept.as_ref().is_some_and(money_words)
+                        || columns.iter().any(|&c| self.catalog.column(c).concepts.iter().any(money_words))
                 }
             };
             if !fits {
