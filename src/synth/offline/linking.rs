@@ -330,7 +330,29 @@ impl Linker {
             }
             i = start;
         }
+        self.who_means_people(tokens, &mut items);
         items
+    }
+
+    /// "Who works in Sales?": a question opening with "who" that names no
+    /// table of people asks for the one table of people the schema has.
+    fn who_means_people(&self, tokens: &[Token], items: &mut Vec<Item>) {
+        let [people] = self.person_tables.as_slice() else { return };
+        let opens_with_who = tokens.first().is_some_and(|t| t.lower == "who");
+        let names_people = items.iter().any(|item| match &item.kind {
+            ItemKind::Entity(links) | ItemKind::Action(links) => {
+                links.iter().any(|l| self.person_tables.contains(&l.table))
+            }
+            _ => false,
+        });
+        if opens_with_who && !names_people {
+            let mut who = item(ItemKind::Entity(vec![EntityLink { table: *people, role: None }]), &tokens[..1], true);
+            who.touches_previous = false;
+            items.insert(0, who);
+            if let Some(next) = items.get_mut(1) {
+                next.touches_previous = false;
+            }
+        }
     }
 
     /// The item starting at token `i` (if it means anything) and how many tokens it spans.
@@ -401,6 +423,13 @@ impl Linker {
         if token.stem == "person" && !self.person_tables.is_empty() {
             let people = self.person_tables.iter().map(|&table| EntityLink { table, role: None }).collect();
             return Some((ItemKind::Entity(people), true));
+        }
+        if lower == "first" && tokens.get(i + 1).is_some_and(|n| n.is_word() && !PERIODS.contains(&n.lower.as_str())) {
+            // "the first employee we hired": the earliest by date ("first quarter" is a period, "first 10" a count).
+            return Some((
+                ItemKind::Keyword(Keyword::Superlative { concept: Concept::When, descending: false }),
+                false,
+            ));
         }
         if let Some(month) = month_at(tokens, i) {
             return Some((ItemKind::Month(month), false));

@@ -585,7 +585,8 @@ impl Resolver<'_> {
                 Measure::Attribute(attribute) => attribute.candidates.iter().any(|c| columns.contains(&c.column)),
                 Measure::Concept { concept, .. } => {
                     // "salary cost": a cost is an amount of money.
-                    let money_words = |c: &Concept| *c == *concept || (*concept == Concept::Price && *c == Concept::Money);
+                    let money_words =
+                        |c: &Concept| *c == *concept || (*concept == Concept::Price && *c == Concept::Money);
                     numeric.concept.as_ref().is_some_and(money_words)
                         || columns.iter().any(|&c| self.catalog.column(c).concepts.iter().any(money_words))
                 }
