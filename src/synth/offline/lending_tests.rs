@@ -174,3 +174,61 @@ fn grouping_by_a_name_column_groups_its_rows_by_key() {
 fn two_values_of_one_column_joined_without_or_abstain() {
     assert!(refusal("How many books are Fantasy Thriller?").contains("say 'or'"));
 }
+
+#[test]
+fn two_periods_combine_as_a_difference_a_percentage_or_side_by_side() {
+    let more = sql("How many more loans were there in 2021 than in 2020?");
+    assert!(
+        more.starts_with(r#"SELECT COALESCE((SELECT COUNT(*) AS "loan_count" FROM "loan" WHERE "loan"."loan_date" >= '2021-01-01' AND "loan"."loan_date" < '2022-01-01'), 0) - COALESCE((SELECT COUNT(*)"#),
+        "{more}"
+    );
+    assert!(more.contains(r#"'2020-01-01'"#) && more.ends_with(r#"AS "change""#), "{more}");
+    let fewer = sql("How many fewer loans were there in 2021 than in 2020?");
+    assert!(fewer.find("'2020-01-01'") < fewer.find("'2021-01-01'"), "fewer: 2020 minus 2021: {fewer}");
+    let change = sql("By how much did the total amount of fines change from 2020 to 2021?");
+    assert!(change.contains(r#"COALESCE((SELECT SUM("fine"."amount")"#), "{change}");
+    assert!(change.find("'2021-01-01'") < change.find("'2020-01-01'"), "2021 minus 2020: {change}");
+    let growth = sql("What was the percentage growth in loans from Q1 2021 to Q2 2021?");
+    assert!(growth.starts_with("SELECT 100.0 * (COALESCE((SELECT COUNT(*)"), "{growth}");
+    assert!(growth.contains(r#">= '2021-04-01' AND "loan"."loan_date" < '2021-07-01'"#), "{growth}");
+    assert!(growth.ends_with(r#"< '2021-04-01'), 0) AS "percent_change""#), "{growth}");
+    let beside = sql("Number of loans in 2021 compared to 2020");
+    assert!(beside.contains(r#"AS "loan_count_2021", (SELECT"#) && beside.ends_with(r#"AS "loan_count_2020""#));
+}
+
+#[test]
+fn comparisons_this_reader_cannot_settle_stay_refusals() {
+    assert!(refusal("What was the growth in loans from 2020 to 2021?").contains("difference or a percentage"));
+    assert!(refusal("Which members borrowed more books in 2021 than in 2020?").contains("row by row"));
+    assert!(refusal("How many loans in 2019 and 2021?").contains("more than one date range"));
+    assert!(refusal("Loans in 2021 compared to 2020").contains("row by row"), "rows are listed, not counted");
+    assert!(refusal("What was the change in loans in 2021?").contains("'change'"));
+}
+
+#[test]
+fn a_change_over_the_previous_period_compares_each_bucket_with_the_one_before() {
+    let monthly = sql("Show the month-over-month change in the number of loans");
+    assert!(
+        monthly.starts_with(r#"SELECT "year", "month", "loan_count" - LAG("loan_count") OVER (ORDER BY "year", "month") AS "change" FROM (SELECT"#),
+        "{monthly}"
+    );
+    let yearly = sql("What was the year-over-year percentage growth in the total amount of fines?");
+    assert!(
+        yearly.contains(r#"NULLIF(LAG("total_amount") OVER (ORDER BY "year"), 0) AS "percent_change""#),
+        "{yearly}"
+    );
+    let counted = sql("What was the year-over-year percentage growth in fines?");
+    assert!(counted.contains(r#"LAG("fine_count")"#), "fines named alone are counted: {counted}");
+}
+
+#[test]
+fn quarters_and_month_ranges_name_their_year_once() {
+    let quarter = sql("How many loans in the third quarter of 2021?");
+    assert!(
+        quarter.ends_with(r#""loan"."loan_date" >= '2021-07-01' AND "loan"."loan_date" < '2021-10-01'"#),
+        "{quarter}"
+    );
+    let months = sql("How many loans from January to March 2021?");
+    assert!(months.ends_with(r#">= '2021-01-01' AND "loan"."loan_date" < '2021-04-01'"#), "{months}");
+    assert!(refusal("How many loans in Q3?").contains("needs its year"));
+}

@@ -34,7 +34,7 @@ use super::catalog::{Catalog, ColumnId, ForeignKeyId, TableId, ValueKind};
 use super::tokens::{Token, TokenKind, singular, stem, tokenize};
 use super::vocabulary::{
     CODED_VALUES, CONCEPT_WORDS, Concept, EVENT_VERBS, KEYWORDS, Keyword, MAX_KEYWORD_WORDS, MONTHS, OPENERS, PERIODS,
-    RELATIVE_TIME_MODIFIERS, STOPWORDS, SYNONYMS, WRITE_VERBS, special_keyword,
+    QUARTER_ORDINALS, RELATIVE_TIME_MODIFIERS, STOPWORDS, SYNONYMS, WRITE_VERBS, special_keyword,
 };
 
 /// How well a word matches a column name.
@@ -79,6 +79,8 @@ pub(crate) enum ItemKind {
     Number(f64),
     /// 1 ..= 12
     Month(u32),
+    /// A quarter of a year, 1 ..= 4 ("Q2", "the second quarter").
+    Quarter(u32),
     Keyword(Keyword),
     /// An aggregate keyword that is also a column name ("total").
     KeywordOrAttribute(Keyword, Vec<ColumnLink>),
@@ -374,6 +376,13 @@ impl Linker {
             }
             TokenKind::Symbol => return (1, None),
             TokenKind::Number | TokenKind::Word => {}
+        }
+        if let Some((len, quarter)) = quarter_at(tokens, i) {
+            return (len, Some(item(ItemKind::Quarter(quarter), &tokens[i..i + len], false)));
+        }
+        if let Some((len, month)) = period_over_period_at(tokens, i) {
+            let keyword = Keyword::PeriodOverPeriod { month };
+            return (len, Some(item(ItemKind::Keyword(keyword), &tokens[i..i + len], false)));
         }
         let schema = self.schema_match(tokens, i);
         let keyword = keyword_match(tokens, i);
@@ -756,6 +765,35 @@ fn month_at(tokens: &[Token], i: usize) -> Option<u32> {
         }
     }
     Some(index as u32 + 1)
+}
+
+/// A quarter at `i` and how many tokens it spans: "Q3", "third quarter", "3rd quarter".
+fn quarter_at(tokens: &[Token], i: usize) -> Option<(usize, u32)> {
+    let lower = tokens[i].lower.as_str();
+    if let Some(digit) = lower.strip_prefix('q').and_then(|d| d.parse::<u32>().ok()).filter(|d| (1..=4).contains(d)) {
+        return Some((1, digit));
+    }
+    let is_quarter = tokens.get(i + 1).is_some_and(|t| t.lower == "quarter");
+    let ordinal = QUARTER_ORDINALS.iter().position(|o| *o == lower);
+    let numbered = ["1st", "2nd", "3rd", "4th"].iter().position(|o| *o == lower);
+    match ordinal.or(numbered) {
+        Some(index) if is_quarter => Some((2, index as u32 + 1)),
+        _ => None,
+    }
+}
+
+/// "month-over-month", "year over year": a month (true) or year compared
+/// with the one before; its span.
+fn period_over_period_at(tokens: &[Token], i: usize) -> Option<(usize, bool)> {
+    let words: Vec<(usize, &Token)> = tokens[i..].iter().enumerate().filter(|(_, t)| t.text != "-").take(3).collect();
+    match words.as_slice() {
+        [(0, a), (_, over), (last, b)]
+            if over.lower == "over" && a.lower == b.lower && matches!(a.lower.as_str(), "month" | "year") =>
+        {
+            Some((last + 1, a.lower == "month"))
+        }
+        _ => None,
+    }
 }
 
 /// Stems of column-name prefixes and role names, for verbs (see [`Linker`]).

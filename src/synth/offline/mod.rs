@@ -21,6 +21,7 @@
 //! `invoice_line.unit_price`) and dialect yields equivalent SQL.
 
 mod catalog;
+mod combine;
 mod confidence;
 #[cfg(test)]
 mod fixtures;
@@ -81,7 +82,7 @@ impl OfflineSynthesizer {
     fn answer(&self, items: &[linking::Item]) -> Result<SqlAnswer, Abstention> {
         let mut confidence = Confidence::default();
         let resolved = shapes::interpret(items, &mut confidence)
-            .and_then(|frame| self.resolve_frame(&frame, &mut confidence))
+            .and_then(|frame| combine::resolve_frame(&frame, &self.catalog, &self.graph, &mut confidence))
             .map_err(|abstention| with_unknown_words(abstention, items))?;
         if confidence.score() < self.min_confidence {
             let reasons = confidence.reasons();
@@ -92,18 +93,7 @@ impl OfflineSynthesizer {
             };
             return Err(Abstention { reason });
         }
-        let (sql, restatement) = match &resolved {
-            Resolved::One(query) => (render::render(&self.catalog, query), restate::restate(&self.catalog, query)),
-            Resolved::Share { part, whole, percent } => (
-                render::render_share(&self.catalog, part, whole, *percent),
-                format!(
-                    "{} of ({}) over ({})",
-                    if *percent { "percentage" } else { "share" },
-                    restate::restate(&self.catalog, part),
-                    restate::restate(&self.catalog, whole)
-                ),
-            ),
-        };
+        let (sql, restatement) = resolved.sql_and_restatement(&self.catalog);
         Ok(SqlAnswer {
             sql,
             synthesizer: SynthesizerKind::Offline,
@@ -111,38 +101,6 @@ impl OfflineSynthesizer {
             restatement: Some(restatement),
         })
     }
-
-    /// One query, or for a share the part and the whole: the same frame
-    /// without its value conditions (dates still restrict both).
-    fn resolve_frame(&self, frame: &shapes::Frame, confidence: &mut Confidence) -> Result<Resolved, Abstention> {
-        let Some(percent) = frame.share else {
-            return resolve::resolve(frame, &self.catalog, &self.graph, confidence).map(|q| Resolved::One(Box::new(q)));
-        };
-        if frame.group.is_some() {
-            return Err(Abstention { reason: "a share per group is not supported offline".into() });
-        }
-        let whole_filter =
-            |f: &shapes::Filter| matches!(f, shapes::Filter::Period { .. } | shapes::Filter::MonthOfYear { .. });
-        if frame.filters.is_empty() {
-            return Err(Abstention {
-                reason: "could not tell what the share is of: name the part (a value, such as 'from the USA')".into(),
-            });
-        }
-        let part = resolve::resolve(frame, &self.catalog, &self.graph, confidence)?;
-        let mut whole_frame = frame.clone();
-        // Dates restrict the whole too, unless they are the only condition ("paid in 2021").
-        let dates_only = frame.filters.iter().all(whole_filter);
-        whole_frame.filters.retain(|f| whole_filter(f) && !dates_only);
-        whole_frame.context.clear();
-        let whole = resolve::resolve(&whole_frame, &self.catalog, &self.graph, confidence)?;
-        Ok(Resolved::Share { part: Box::new(part), whole: Box::new(whole), percent })
-    }
-}
-
-/// What a frame resolved to.
-enum Resolved {
-    One(Box<render::Query>),
-    Share { part: Box<render::Query>, whole: Box<render::Query>, percent: bool },
 }
 
 impl OfflineSynthesizer {

@@ -12,7 +12,7 @@ use crate::dialect::Dialect;
 
 use super::catalog::{Catalog, ColumnId};
 use super::joins::{JoinTree, NodeId};
-use super::shapes::{AggFunc, YearMonth};
+use super::shapes::{AggFunc, ComparisonKind, Period, PeriodComparison, YearMonth};
 use super::vocabulary::CompareOp;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -134,6 +134,88 @@ pub(crate) fn render_share(catalog: &Catalog, part: &Query, whole: &Query, perce
         render(catalog, whole),
         catalog.dialect().quote_ident(alias)
     )
+}
+
+/// One figure over two periods as a single row: `COALESCE((current), 0) -
+/// COALESCE((base), 0) AS "change"`, the same as a percentage of the base
+/// (NULL when the base is 0), or both figures side by side, each named after
+/// its period (`"order_count_2023"`). An empty period's total counts as 0.
+pub(crate) fn render_comparison(
+    catalog: &Catalog,
+    base: &Query,
+    current: &Query,
+    comparison: &PeriodComparison,
+) -> String {
+    let quote = |name: &str| catalog.dialect().quote_ident(name);
+    let (base_sql, current_sql) = (render(catalog, base), render(catalog, current));
+    let difference = format!("COALESCE(({current_sql}), 0) - COALESCE(({base_sql}), 0)");
+    match comparison.kind {
+        ComparisonKind::Difference => format!("SELECT {difference} AS {}", quote("change")),
+        ComparisonKind::PercentChange => {
+            format!("SELECT 100.0 * ({difference}) / NULLIF(({base_sql}), 0) AS {}", quote("percent_change"))
+        }
+        ComparisonKind::SideBySide => {
+            let figure = figure_alias(current);
+            format!(
+                "SELECT ({current_sql}) AS {}, ({base_sql}) AS {}",
+                quote(&format!("{figure}_{}", period_label(&comparison.current))),
+                quote(&format!("{figure}_{}", period_label(&comparison.base)))
+            )
+        }
+    }
+}
+
+/// `SELECT "year", "month", "order_count" - LAG("order_count") OVER (ORDER
+/// BY "year", "month") AS "change" FROM (per period) ORDER BY "year",
+/// "month"`: each period's figure minus the previous period's that has rows
+/// (NULL for the first), or that as a percentage of the previous.
+pub(crate) fn render_over_previous(catalog: &Catalog, per_period: &Query, kind: ComparisonKind) -> String {
+    let quote = |name: &str| catalog.dialect().quote_ident(name);
+    let aliases: Vec<String> = per_period.outputs.iter().filter_map(|o| o.alias.clone()).collect();
+    let (figure, periods) = aliases.split_last().expect("a figure per period");
+    let order: Vec<String> = periods.iter().map(|p| quote(p)).collect();
+    let order = order.join(", ");
+    let previous = format!("LAG({}) OVER (ORDER BY {order})", quote(figure));
+    let change = match kind {
+        ComparisonKind::PercentChange => {
+            format!("100.0 * ({} - {previous}) / NULLIF({previous}, 0) AS {}", quote(figure), quote("percent_change"))
+        }
+        ComparisonKind::Difference | ComparisonKind::SideBySide => {
+            format!("{} - {previous} AS {}", quote(figure), quote("change"))
+        }
+    };
+    let mut inner = per_period.clone();
+    inner.order_by.clear();
+    format!("SELECT {order}, {change} FROM ({}) AS {} ORDER BY {order}", render(catalog, &inner), quote("periods"))
+}
+
+/// The name of a single-figure query's result column.
+fn figure_alias(query: &Query) -> String {
+    match &query.wrap {
+        Some(wrap) => wrap.alias.clone(),
+        None => query.outputs.last().and_then(|o| o.alias.clone()).unwrap_or_else(|| "value".to_string()),
+    }
+}
+
+/// "2023", "2022_03", "2022_01_to_2022_03": a period as part of a column name.
+fn period_label(period: &Period) -> String {
+    let month = |ym: YearMonth| format!("{:04}_{:02}", ym.year, ym.month);
+    match (period.from, period.until) {
+        (Some(from), Some(until)) if from.month == 1 && until == YearMonth::start_of(from.year + 1) => {
+            format!("{:04}", from.year)
+        }
+        (Some(from), Some(until)) if from.next() == until => month(from),
+        (Some(from), Some(until)) => {
+            let mut last = from;
+            while last.next() < until {
+                last = last.next();
+            }
+            format!("{}_to_{}", month(from), month(last))
+        }
+        (Some(from), None) => format!("since_{}", month(from)),
+        (None, Some(until)) => format!("before_{}", month(until)),
+        (None, None) => "all".to_string(),
+    }
 }
 
 struct Writer<'a> {

@@ -318,6 +318,20 @@ pub(crate) enum Keyword {
     },
     RelativeTime,
     Write,
+    /// "change", "difference": one period's figure minus another's.
+    Change,
+    /// "growth", "grew": a change between two periods, meaningful as a percentage.
+    Growth,
+    /// "compared to", "versus": two periods' figures side by side.
+    Versus,
+    /// "more" or "fewer" on their own, with "than" later ("how many more orders in 2022 than in 2021").
+    MoreOrFewer {
+        more: bool,
+    },
+    /// "month-over-month" (`month`), "year over year".
+    PeriodOverPeriod {
+        month: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -633,7 +647,24 @@ pub(crate) const KEYWORDS: &[(&[&str], Keyword)] = &[
     (&["annual"], Keyword::Yearly),
     (&["annually"], Keyword::Yearly),
     (&["monthly"], Keyword::Monthly),
+    (&["by", "how", "much"], Keyword::Change),
+    (&["change"], Keyword::Change),
+    (&["changed"], Keyword::Change),
+    (&["difference"], Keyword::Change),
+    (&["growth"], Keyword::Growth),
+    (&["grow"], Keyword::Growth),
+    (&["grew"], Keyword::Growth),
+    (&["compared", "to"], Keyword::Versus),
+    (&["compared", "with"], Keyword::Versus),
+    (&["versus"], Keyword::Versus),
+    (&["vs"], Keyword::Versus),
+    (&["more"], Keyword::MoreOrFewer { more: true }),
+    (&["fewer"], Keyword::MoreOrFewer { more: false }),
+    (&["less"], Keyword::MoreOrFewer { more: false }),
 ];
+
+/// Ordinals that name a quarter of a year ("the first quarter of 2022", "Q1 2022").
+pub(crate) const QUARTER_ORDINALS: &[&str] = &["first", "second", "third", "fourth"];
 
 /// Longest keyword phrase, in words.
 pub(crate) const MAX_KEYWORD_WORDS: usize = 3;

@@ -160,7 +160,7 @@ impl Resolver<'_> {
                 }
                 draft.filters.push(Predicate::Compare(numeric_expr(numeric.expr, node), *op, Literal::Number(*number)));
             }
-            Filter::Period { column, from, until } => {
+            Filter::Period(Period { column, from, until }) => {
                 let (node, column) = self.date_column(&mut draft.tree, column.as_ref())?;
                 let date = Expr::Column { node, column };
                 if self.catalog.column(column).year {

@@ -27,7 +27,7 @@ use super::joins::{JoinGraph, JoinTree, NodeId};
 use super::linking::{ColumnLink, EntityLink, Fit, ValueLink};
 use super::render::{Absence, Expr, Literal, OrderKey, Output, Predicate, Query, Wrap};
 use super::shapes::{
-    AggFunc, AttributeRef, EntityRef, Filter, Frame, GroupKey, Measure, OrderRequest, RankKey, Select, Subject,
+    AggFunc, AttributeRef, EntityRef, Filter, Frame, GroupKey, Measure, OrderRequest, Period, RankKey, Select, Subject,
     YearMonth,
 };
 use super::tokens::{is_singular, singular, snake_case, stem};
@@ -110,7 +110,7 @@ fn named_tables(frame: &Frame) -> Vec<TableId> {
             }
             Filter::Missing { attribute } => add(attribute.qualifier.as_ref()),
             Filter::AboveAverage { measure, .. } => add(measure_qualifier(measure).as_ref()),
-            Filter::Period { .. } | Filter::MonthOfYear { .. } => {}
+            Filter::Period(_) | Filter::MonthOfYear { .. } => {}
         }
     }
     for entity in &frame.context {

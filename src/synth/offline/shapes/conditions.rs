@@ -152,8 +152,10 @@ impl Reader<'_> {
         self.free(i) && (matches!(self.kind(i), Some(ItemKind::Concept(Concept::Money))) || money_word)
     }
 
-    /// Years, months, year ranges and "per year" / "per month".
-    pub(super) fn read_time(&mut self) -> Result<(), Abstention> {
+    /// Years, months, quarters, year ranges and "per year" / "per month".
+    /// Returns the periods named, in order; when `comparing`, "from 2016 to
+    /// 2017" is two periods rather than one range.
+    pub(super) fn read_time(&mut self, comparing: bool) -> Result<Vec<Period>, Abstention> {
         for i in 0..self.items.len() {
             let bucket = match self.keyword(i) {
                 Some(Keyword::Yearly) => Some((vec![i], GroupKey::Year)),
@@ -180,35 +182,64 @@ impl Reader<'_> {
                 }
             }
         }
+        let mut periods = Vec::new();
         for i in 0..self.items.len() {
             if !self.free(i) {
                 continue;
             }
             let year = |reader: &Self, j: usize| reader.number(j).and_then(as_year);
-            let (span, from, until) = match (&self.items[i].kind, self.keyword(i)) {
+            let joined = |reader: &Self, j: usize| matches!(reader.keyword(j), Some(Keyword::And | Keyword::To));
+            let (span, found) = match (&self.items[i].kind, self.keyword(i)) {
                 (_, Some(Keyword::Between | Keyword::From))
-                    if year(self, i + 1).is_some()
-                        && matches!(self.keyword(i + 2), Some(Keyword::And | Keyword::To))
-                        && year(self, i + 3).is_some() =>
+                    if year(self, i + 1).is_some() && joined(self, i + 2) && year(self, i + 3).is_some() =>
                 {
                     let (a, b) = (year(self, i + 1).unwrap_or_default(), year(self, i + 3).unwrap_or_default());
-                    if b < a {
+                    let whole = |y: i32| (Some(YearMonth::start_of(y)), Some(YearMonth::start_of(y + 1)));
+                    if comparing {
+                        // "change from 2016 to 2017": two years, not the range.
+                        (i..=i + 3, vec![whole(a), whole(b)])
+                    } else if b < a {
                         return Err(abstain(format!("the year range {a} to {b} is empty")));
+                    } else {
+                        (i..=i + 3, vec![(Some(YearMonth::start_of(a)), Some(YearMonth::start_of(b + 1)))])
                     }
-                    (i..=i + 3, Some(YearMonth::start_of(a)), Some(YearMonth::start_of(b + 1)))
+                }
+                (ItemKind::Month(first), _)
+                    if joined(self, i + 1)
+                        && matches!(self.kind(i + 2), Some(ItemKind::Month(_)))
+                        && year(self, i + 3).is_some() =>
+                {
+                    // "from January to March 2022": the year named last is both months'.
+                    let Some(ItemKind::Month(last)) = self.kind(i + 2) else { unreachable!("checked above") };
+                    let y = year(self, i + 3).unwrap_or_default();
+                    let (a, b) = (YearMonth { year: y, month: *first }, YearMonth { year: y, month: *last });
+                    if comparing {
+                        (i..=i + 3, vec![(Some(a), Some(a.next())), (Some(b), Some(b.next()))])
+                    } else if b < a {
+                        return Err(abstain(format!("the month range '{}' is empty", self.items[i].text)));
+                    } else {
+                        (i..=i + 3, vec![(Some(a), Some(b.next()))])
+                    }
+                }
+                (ItemKind::Quarter(quarter), _) => {
+                    let y = year(self, i + 1).ok_or_else(|| {
+                        abstain(format!("'{}' needs its year (such as 'Q1 2022')", self.items[i].text))
+                    })?;
+                    let start = YearMonth { year: y, month: 3 * quarter - 2 };
+                    (i..=i + 1, vec![(Some(start), Some(start.next().next().next()))])
                 }
                 (_, Some(Keyword::Since | Keyword::From)) if year(self, i + 1).is_some() => {
-                    (i..=i + 1, year(self, i + 1).map(YearMonth::start_of), None)
+                    (i..=i + 1, vec![(year(self, i + 1).map(YearMonth::start_of), None)])
                 }
                 (_, Some(Keyword::After)) if year(self, i + 1).is_some() => {
-                    (i..=i + 1, year(self, i + 1).map(|y| YearMonth::start_of(y + 1)), None)
+                    (i..=i + 1, vec![(year(self, i + 1).map(|y| YearMonth::start_of(y + 1)), None)])
                 }
                 (_, Some(Keyword::Before)) if year(self, i + 1).is_some() => {
-                    (i..=i + 1, None, year(self, i + 1).map(YearMonth::start_of))
+                    (i..=i + 1, vec![(None, year(self, i + 1).map(YearMonth::start_of))])
                 }
                 (ItemKind::Month(month), _) if year(self, i + 1).is_some() => {
                     let start = YearMonth { year: year(self, i + 1).unwrap_or_default(), month: *month };
-                    (i..=i + 1, Some(start), Some(start.next()))
+                    (i..=i + 1, vec![(Some(start), Some(start.next()))])
                 }
                 (ItemKind::Month(month), _) => {
                     self.mark([i]);
@@ -219,25 +250,25 @@ impl Reader<'_> {
                 (ItemKind::Number(_), _) if year(self, i).is_some() => {
                     // "in 2021", or "in 2021 and 2022" / "2021 or 2022": consecutive years only.
                     let mut last = i;
-                    while matches!(self.keyword(last + 1), Some(Keyword::And | Keyword::Or))
+                    while !comparing
+                        && matches!(self.keyword(last + 1), Some(Keyword::And | Keyword::Or))
                         && year(self, last + 2) == year(self, last).map(|y| y + 1)
                     {
                         last += 2;
                     }
                     let (first, final_year) = (year(self, i).unwrap_or_default(), year(self, last).unwrap_or_default());
-                    (i..=last, Some(YearMonth::start_of(first)), Some(YearMonth::start_of(final_year + 1)))
+                    (i..=last, vec![(Some(YearMonth::start_of(first)), Some(YearMonth::start_of(final_year + 1)))])
                 }
                 _ => continue,
             };
             let start = *span.start();
             self.mark(span);
-            let column = self.take_date_attribute(start);
-            if self.filters.iter().any(|f| matches!(f, Filter::Period { .. })) {
-                return Err(abstain("more than one date range in one question is not supported offline"));
+            let mut column = self.take_date_attribute(start);
+            for (from, until) in found {
+                periods.push(Period { column: column.take(), from, until });
             }
-            self.filters.push(Filter::Period { column, from, until });
         }
-        Ok(())
+        Ok(periods)
     }
 
     /// A date column named just before a time expression ("hired in 2002").

@@ -151,6 +151,47 @@ impl YearMonth {
     }
 }
 
+/// Dates in `[from, until)`; either end may be open. `column` is the date
+/// the question names ("hired in 2002"), if any.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Period {
+    pub column: Option<AttributeRef>,
+    pub from: Option<YearMonth>,
+    pub until: Option<YearMonth>,
+}
+
+/// A figure compared across periods.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Comparison {
+    /// Two named periods.
+    Periods(PeriodComparison),
+    /// "the month-over-month change in orders": each month's (or year's)
+    /// figure against the one before; the frame is grouped by the period.
+    OverPrevious { kind: ComparisonKind },
+}
+
+/// "By how much did sales change from 2021 to 2022", "how many more orders
+/// in 2022 than in 2021", "revenue in 2023 compared to 2022": the same figure
+/// over two periods, combined as `kind` says.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct PeriodComparison {
+    /// The period compared against ("from 2021", "than in 2021").
+    pub base: Period,
+    /// The period compared ("to 2022", "more in 2022").
+    pub current: Period,
+    pub kind: ComparisonKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ComparisonKind {
+    /// current - base
+    Difference,
+    /// 100 * (current - base) / base
+    PercentChange,
+    /// Both figures, the first named first.
+    SideBySide,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Filter {
     /// One of the values (several when joined by "or"/"and"), each with its candidate columns.
@@ -173,12 +214,8 @@ pub(crate) enum Filter {
         number: f64,
         text: String,
     },
-    /// Dates in `[from, until)`; either end may be open.
-    Period {
-        column: Option<AttributeRef>,
-        from: Option<YearMonth>,
-        until: Option<YearMonth>,
-    },
+    /// Dates in a period.
+    Period(Period),
     MonthOfYear {
         column: Option<AttributeRef>,
         month: u32,
@@ -231,6 +268,8 @@ pub(crate) struct Frame {
     /// count or total with the value conditions over the same without them;
     /// `Some(true)` for a percentage.
     pub share: Option<bool>,
+    /// The selected figure compared across periods.
+    pub comparison: Option<Comparison>,
     /// The date a year or month group key buckets, when the question names it
     /// ("how many employees were hired each year").
     pub bucket_date: Option<AttributeRef>,

@@ -25,15 +25,25 @@ impl Reader<'_> {
             };
             match keyword {
                 Keyword::Count => {
-                    let target = self
-                        .next_where(
-                            i + 1,
-                            |j| self.is_entity(j) || self.is_attribute(j),
-                            |j| self.is_value(j) || self.is_unknown(j) || self.is_keyword(j, Keyword::Distinct),
-                        )
-                        .ok_or_else(|| {
-                            abstain(format!("could not tell what to count after '{}'", self.items[i].text))
-                        })?;
+                    let target = self.next_where(
+                        i + 1,
+                        |j| self.is_entity(j) || self.is_attribute(j),
+                        |j| self.is_value(j) || self.is_unknown(j) || self.is_keyword(j, Keyword::Distinct),
+                    );
+                    let target = match (target, self.event.clone()) {
+                        (Some(target), _) => target,
+                        (None, Some(event)) => {
+                            // "the number of hires": the date was read as the period's.
+                            self.mark([i]);
+                            return Ok(Some(Select::CountRows(event)));
+                        }
+                        (None, None) => {
+                            return Err(abstain(format!(
+                                "could not tell what to count after '{}'",
+                                self.items[i].text
+                            )));
+                        }
+                    };
                     self.mark([i, target]);
                     if let Some(distinct) = (i + 1..target).find(|&j| self.is_keyword(j, Keyword::Distinct)) {
                         self.mark([distinct]);

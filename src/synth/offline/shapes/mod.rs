@@ -20,6 +20,7 @@
 //! request, a negation or a relative date makes the question unanswerable here
 //! (an error, not a doubt), because ignoring it would give a wrong answer.
 
+mod comparison;
 mod conditions;
 mod frame;
 mod intent;
@@ -46,7 +47,11 @@ pub(crate) fn interpret(items: &[Item], confidence: &mut Confidence) -> Result<F
     reader.read_negations()?;
     reader.read_comparisons()?;
     let ranked = reader.read_ranking()?;
-    reader.read_time()?;
+    let comparison_words = reader.take_comparison_words();
+    let periods = reader.read_time(comparison_words.any())?;
+    let comparison = reader.finish_comparison(&comparison_words, periods, share)?;
+    let share = if comparison.is_some() { None } else { share };
+    reader.event = reader.counted_event(comparison.as_ref());
     reader.read_text_filters()?;
     reader.read_value_filters()?;
     reader.read_order()?;
@@ -58,12 +63,21 @@ pub(crate) fn interpret(items: &[Item], confidence: &mut Confidence) -> Result<F
     if select.is_none() {
         select = reader.default_select()?;
     }
+    if select.is_none() && comparison.is_some() {
+        // "the percentage growth in hires from 2014 to 2015": the hires counted.
+        select = reader.event.clone().map(Select::CountRows);
+    }
     let select = select.ok_or_else(|| abstain("could not tell what the question asks for"))?;
     let select = reader.attach_list_attributes(select);
     let (select, units) = reader.take_units(select);
-    let select = match share {
-        Some(_) => share_of(select)?,
-        None => select,
+    let select = match (share, &comparison) {
+        (_, Some(_)) if reader.asks_for_rows(&select) => {
+            return Err(abstain(
+                "comparing two periods row by row ('which ... more in 2022 than in 2021') is not supported offline",
+            ));
+        }
+        (Some(_), _) | (_, Some(_)) => single_figure(select)?,
+        _ => select,
     };
     let verbs = reader.take_verbs();
     reader.report_leftovers(confidence);
@@ -75,18 +89,21 @@ pub(crate) fn interpret(items: &[Item], confidence: &mut Confidence) -> Result<F
         context: reader.context,
         units,
         share,
+        comparison,
         bucket_date: reader.bucket_date,
         verbs,
     })
 }
 
-/// What a share is a share of: a count of rows ("percentage of orders") or a
-/// total ("share of revenue").
-fn share_of(select: Select) -> Result<Select, Abstention> {
+/// What a share or a period comparison is of: a count of rows ("percentage
+/// of orders", "growth in orders") or a total ("share of revenue").
+fn single_figure(select: Select) -> Result<Select, Abstention> {
     match select {
         Select::List { entity, attributes, .. } if attributes.is_empty() => Ok(Select::CountRows(entity)),
         select @ (Select::CountRows(_) | Select::Aggregate { func: AggFunc::Sum, .. }) => Ok(select),
-        _ => Err(abstain("a share is supported offline only of a count of rows or of a total")),
+        _ => Err(abstain(
+            "a share or a comparison of periods is supported offline only of a count of rows or of a total",
+        )),
     }
 }
 
@@ -129,6 +146,8 @@ struct Reader<'a> {
     anchors: Vec<usize>,
     /// Values right after a negation ("not in Brazil").
     negated_values: Vec<usize>,
+    /// The rows a date named by its event counts ("hires" for `hire_date`), if one was named.
+    event: Option<EntityRef>,
 }
 
 impl<'a> Reader<'a> {
@@ -146,6 +165,7 @@ impl<'a> Reader<'a> {
             listed_at: None,
             anchors: Vec::new(),
             negated_values: Vec::new(),
+            event: None,
         }
     }
 
@@ -322,6 +342,14 @@ impl<'a> Reader<'a> {
         Ok(None)
     }
 
+    /// "Which stores ...", "list the customers ...": the listed table named
+    /// right after the word that asks for rows, so the rows are the answer
+    /// (not "what was the growth in orders", where the orders are counted).
+    fn asks_for_rows(&self, select: &Select) -> bool {
+        let Some(at) = self.listed_at.filter(|_| matches!(select, Select::List { .. })) else { return false };
+        at == 0 || matches!(self.kind(at - 1), Some(ItemKind::Keyword(Keyword::Which | Keyword::List)))
+    }
+
     /// A list's columns: attributes still unused. Named before the table
     /// ("names and emails of customers") they are the whole answer; after it
     /// ("customers with their email") they come with the key and name columns.
@@ -431,7 +459,8 @@ impl<'a> Reader<'a> {
                 | ItemKind::Concept(_)
                 | ItemKind::Value(_)
                 | ItemKind::Quoted(_)
-                | ItemKind::Month(_) => {
+                | ItemKind::Month(_)
+                | ItemKind::Quarter(_) => {
                     confidence.doubt(cost::UNUSED, format!("could not tell how '{}' fits the question", item.text));
                 }
                 ItemKind::KeywordOrAttribute(..) | ItemKind::Action(_) => {
@@ -593,20 +622,20 @@ mod tests {
         let start = |year| Some(YearMonth::start_of(year));
         let year = frame("orders in 2021");
         assert!(
-            matches!(&year.filters[..], [Filter::Period { column: None, from, until }] if *from == start(2021) && *until == start(2022))
+            matches!(&year.filters[..], [Filter::Period(Period { column: None, from, until })] if *from == start(2021) && *until == start(2022))
         );
         let range = frame("orders between 2020 and 2022");
         assert!(
-            matches!(&range.filters[..], [Filter::Period { from, until, .. }] if *from == start(2020) && *until == start(2023))
+            matches!(&range.filters[..], [Filter::Period(Period { from, until, .. })] if *from == start(2020) && *until == start(2023))
         );
         let month = frame("orders in March 2021");
         let march = Some(YearMonth { year: 2021, month: 3 });
         assert!(
-            matches!(&month.filters[..], [Filter::Period { from, until, .. }] if *from == march && *until == Some(YearMonth { year: 2021, month: 4 }))
+            matches!(&month.filters[..], [Filter::Period(Period { from, until, .. })] if *from == march && *until == Some(YearMonth { year: 2021, month: 4 }))
         );
         let hired = frame("employees hired since 2019");
         assert!(
-            matches!(&hired.filters[..], [Filter::Period { column: Some(_), from, until: None }] if *from == start(2019))
+            matches!(&hired.filters[..], [Filter::Period(Period { column: Some(_), from, until: None })] if *from == start(2019))
         );
         assert!(refusal("orders in 2019 and 2021").contains("more than one date range"));
     }

@@ -33,6 +33,7 @@ impl Reader<'_> {
                                     | ItemKind::Quoted(_)
                                     | ItemKind::Number(_)
                                     | ItemKind::Month(_)
+                                    | ItemKind::Quarter(_)
                                     | ItemKind::Keyword(Keyword::Compare(_) | Keyword::Comparative { .. })
                             )
                         )
