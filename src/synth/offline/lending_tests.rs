@@ -232,3 +232,19 @@ fn quarters_and_month_ranges_name_their_year_once() {
     assert!(months.ends_with(r#">= '2021-01-01' AND "loan"."loan_date" < '2021-04-01'"#), "{months}");
     assert!(refusal("How many loans in Q3?").contains("needs its year"));
 }
+
+#[test]
+fn which_year_or_month_ranks_the_periods_by_the_figure() {
+    let year = sql("In which year did the most members join, and how many?");
+    assert!(
+        year.starts_with(
+            r#"SELECT CAST(EXTRACT(YEAR FROM "member"."joined_date") AS INTEGER) AS "year", COUNT(*) AS "member_count""#
+        ),
+        "{year}"
+    );
+    assert!(year.ends_with(
+        r#"ORDER BY "member_count" DESC, CAST(EXTRACT(YEAR FROM "member"."joined_date") AS INTEGER) LIMIT 1"#
+    ));
+    let months = sql("What were the top 3 months by total fine amount?");
+    assert!(months.contains(r#"AS "month", SUM("fine"."amount")"#) && months.ends_with("LIMIT 3"), "{months}");
+}

@@ -27,6 +27,9 @@ impl Resolver<'_> {
         match subject {
             Subject::Entity(entity) => self.apply_group(draft, &GroupKey::Entity(entity.clone())),
             Subject::Attribute(attribute) => self.apply_group(draft, &GroupKey::Attribute(attribute.clone())),
+            Subject::Period { month, .. } => {
+                self.apply_group(draft, if *month { &GroupKey::Month } else { &GroupKey::Year })
+            }
         }
     }
 
@@ -122,16 +125,19 @@ impl Resolver<'_> {
             }
             Filter::Missing { attribute } => self.apply_missing(draft, attribute)?,
             Filter::Text { target, text } => {
-                let column = match target {
+                let (node, column) = match target {
                     Subject::Attribute(attribute) => {
                         let near = self.tree_tables(&draft.tree);
-                        self.choose_column(attribute, &near, |c| c.kind == ValueKind::Text)?
+                        let column = self.choose_column(attribute, &near, |c| c.kind == ValueKind::Text)?;
+                        (self.attach(&mut draft.tree, column.table)?, column)
                     }
-                    Subject::Entity(entity) => self.text_label(entity)?,
-                };
-                let node = match target {
-                    Subject::Entity(entity) => self.entity_node(&mut draft.tree, entity.link)?,
-                    Subject::Attribute(_) => self.attach(&mut draft.tree, column.table)?,
+                    Subject::Entity(entity) => {
+                        let column = self.text_label(entity)?;
+                        (self.entity_node(&mut draft.tree, entity.link)?, column)
+                    }
+                    Subject::Period { text: period, .. } => {
+                        return Err(abstain(format!("'{text}' cannot be compared with a {period}")));
+                    }
                 };
                 draft.filters.push(Predicate::In(Expr::Column { node, column }, vec![text.clone()]));
             }

@@ -74,6 +74,7 @@ fn named_tables(frame: &Frame) -> Vec<TableId> {
     let subject_link = |subject: &Subject| match subject {
         Subject::Entity(e) => Some(e.link),
         Subject::Attribute(a) => a.qualifier,
+        Subject::Period { .. } => None,
     };
     match &frame.select {
         Select::CountRows(e) | Select::List { entity: e, .. } | Select::CountAggregate { counted: e, .. } => {
@@ -507,7 +508,7 @@ impl Resolver<'_> {
         let limit = limit.or_else(|| is_singular(subject_text(subject)).then_some(1));
         let subject_table = match subject {
             Subject::Entity(e) => Some(e.link.table),
-            Subject::Attribute(_) => None,
+            Subject::Attribute(_) | Subject::Period { .. } => None,
         };
         let mut query = match key {
             RankKey::Count(counted) => {
@@ -717,6 +718,7 @@ fn subject_text(subject: &Subject) -> &str {
     match subject {
         Subject::Entity(e) => &e.text,
         Subject::Attribute(a) => &a.text,
+        Subject::Period { text, .. } => text,
     }
 }
 

@@ -171,15 +171,7 @@ impl Reader<'_> {
             if let Some((indices, key)) = bucket {
                 self.mark(indices);
                 self.set_group(key)?;
-                // "hired each year": the date named anywhere is the one bucketed.
-                let named_date = (0..self.items.len()).find(|&j| {
-                    self.is_attribute(j)
-                        && matches!(self.kind(j), Some(ItemKind::Attribute(c)) if c.iter().all(|c| c.date))
-                });
-                if let Some(j) = named_date {
-                    self.mark([j]);
-                    self.bucket_date = Some(self.attribute(j));
-                }
+                self.take_bucket_date();
             }
         }
         let mut periods = Vec::new();
@@ -269,6 +261,18 @@ impl Reader<'_> {
             }
         }
         Ok(periods)
+    }
+
+    /// "hired each year", "in which year did we hire the most": the date
+    /// named anywhere is the one bucketed by year or month.
+    pub(super) fn take_bucket_date(&mut self) {
+        let named_date = (0..self.items.len()).find(|&j| {
+            self.is_attribute(j) && matches!(self.kind(j), Some(ItemKind::Attribute(c)) if c.iter().all(|c| c.date))
+        });
+        if let Some(j) = named_date {
+            self.mark([j]);
+            self.bucket_date = Some(self.attribute(j));
+        }
     }
 
     /// A date column named just before a time expression ("hired in 2002").

@@ -79,11 +79,13 @@ impl Measure {
     }
 }
 
-/// What is being ranked: rows of a table, or values of a column.
+/// What is being ranked: rows of a table, values of a column, or calendar
+/// periods ("which month had the highest sales": `Period { month: true }`).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Subject {
     Entity(EntityRef),
     Attribute(AttributeRef),
+    Period { month: bool, text: String },
 }
 
 #[derive(Debug, Clone, PartialEq)]

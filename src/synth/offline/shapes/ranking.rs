@@ -20,6 +20,7 @@ impl Reader<'_> {
                 }
                 Some(Keyword::Max | Keyword::Min) => {
                     if let Some(select) = self.read_most(i)? {
+                        self.take_trailing_figure_request();
                         return Ok(Some(select));
                     }
                 }
@@ -100,7 +101,7 @@ impl Reader<'_> {
     /// entity is asked for before the keyword ("what is the highest total").
     pub(super) fn read_most(&mut self, at: usize) -> Result<Option<Select>, Abstention> {
         let descending = self.keyword(at) == Some(Keyword::Max);
-        let Some(subject_at) = (0..at).find(|&j| self.is_entity(j) || self.is_attribute(j)) else {
+        let Some(subject_at) = (0..at).find(|&j| self.is_entity(j) || self.is_attribute(j) || self.is_period(j)) else {
             return Ok(None);
         };
         let asks_for_rows = (0..subject_at)
@@ -141,16 +142,46 @@ impl Reader<'_> {
         })
     }
 
-    /// The first entity or attribute at or after `from` (values may come first: "rock tracks").
+    /// "year" or "month" asked about ("which month", "the top 3 years").
+    fn is_period(&self, i: usize) -> bool {
+        matches!(self.keyword(i), Some(Keyword::Year | Keyword::Month))
+    }
+
+    /// The first entity, attribute or period at or after `from` (values may come first: "rock tracks").
     pub(super) fn take_subject(&mut self, from: usize) -> Result<Subject, Abstention> {
         let at = self
-            .next_where(from, |j| self.is_entity(j) || self.is_attribute(j), |j| self.is_value(j) || self.is_unknown(j))
+            .next_where(
+                from,
+                |j| self.is_entity(j) || self.is_attribute(j) || self.is_period(j),
+                |j| self.is_value(j) || self.is_unknown(j),
+            )
             .ok_or_else(|| abstain("could not tell what to rank"))?;
+        if self.is_period(at) {
+            let month = self.keyword(at) == Some(Keyword::Month);
+            self.mark([at]);
+            // "in which year did we hire the most": the date named is the one bucketed.
+            self.take_bucket_date();
+            return Ok(Subject::Period { month, text: self.items[at].text.clone() });
+        }
         self.mark([at]);
         if self.is_entity_kind(at) {
             Ok(Subject::Entity(self.entity(at)?))
         } else {
             Ok(Subject::Attribute(self.attribute(at)))
+        }
+    }
+
+    /// "..., and how many?": after a ranking, asks to see the figure ranked by, which a ranking shows.
+    pub(super) fn take_trailing_figure_request(&mut self) {
+        let free: Vec<usize> = (0..self.items.len()).filter(|&j| self.free(j)).collect();
+        let trailing = match free.as_slice() {
+            [.., and, count] if self.is_keyword(*and, Keyword::And) => vec![*and, *count],
+            [.., count] => vec![*count],
+            [] => return,
+        };
+        let last = *trailing.last().expect("one item");
+        if matches!(self.keyword(last), Some(Keyword::Count | Keyword::HowMuch)) && last + 1 == self.items.len() {
+            self.mark(trailing);
         }
     }
 
