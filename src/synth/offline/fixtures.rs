@@ -142,6 +142,11 @@ pub(crate) const SHOP_INDEXED_VALUES: &[(&str, &str, &[&str])] = &[
 
 /// The shop schema with a value index over [`SHOP_INDEXED_VALUES`].
 pub(crate) fn indexed_shop_catalog() -> Catalog {
+    Catalog::new(&indexed_shop())
+}
+
+/// The shop schema (PostgreSQL) with a value index over [`SHOP_INDEXED_VALUES`].
+pub(crate) fn indexed_shop() -> DatabaseSchema {
     let mut builder = ValueIndexBuilder::new(DEFAULT_VALUE_INDEX_LIMIT);
     for (table, column, values) in SHOP_INDEXED_VALUES {
         builder.begin_column(table, column);
@@ -150,7 +155,7 @@ pub(crate) fn indexed_shop_catalog() -> Catalog {
         }
         builder.end_column();
     }
-    Catalog::new(&shop(Dialect::Postgres).with_values(builder.finish()))
+    shop(Dialect::Postgres).with_values(builder.finish())
 }
 
 pub(crate) fn table_id(catalog: &Catalog, name: &str) -> TableId {

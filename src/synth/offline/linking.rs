@@ -139,6 +139,12 @@ pub(crate) struct Linker {
     name_parts: HashMap<ColumnId, NamePart>,
     /// Tables of people (with first, last or full name columns), for "people".
     person_tables: Vec<TableId>,
+    /// Named roles by the stem of their first word (`manager_id` -> "manag"),
+    /// for "managed by", "supported by".
+    roles: Vec<(String, EntityLink)>,
+    /// Tables whose rows report to other rows of the same table through a
+    /// named role (`employees.manager_id`): their rows are "direct reports".
+    reporting_tables: Vec<TableId>,
 }
 
 impl Linker {
@@ -178,8 +184,20 @@ impl Linker {
                     })
                 })
                 .collect(),
+            roles: Vec::new(),
+            reporting_tables: Vec::new(),
         };
         for table in 0..catalog.tables.len() {
+            for role in foreign_key_roles(catalog, table).into_values() {
+                if let Role::Named { fk, referenced, words } = role
+                    && let Some(first) = words.first()
+                {
+                    linker.roles.push((stem(first), EntityLink { table: referenced, role: Some(fk) }));
+                    if referenced == table && !linker.reporting_tables.contains(&table) {
+                        linker.reporting_tables.push(table);
+                    }
+                }
+            }
             linker.index_table(catalog, table);
         }
         for (word, target) in glossary {
@@ -377,6 +395,15 @@ impl Linker {
             TokenKind::Symbol => return (1, None),
             TokenKind::Number | TokenKind::Word => {}
         }
+        if let Some(roles) = self.role_verb_at(tokens, i) {
+            return (2, Some(item(ItemKind::Entity(roles), &tokens[i..i + 2], false)));
+        }
+        if let Some(len) = reports_at(tokens, i)
+            && let [table] = self.reporting_tables.as_slice()
+        {
+            let rows = ItemKind::Entity(vec![EntityLink { table: *table, role: None }]);
+            return (len, Some(item(rows, &tokens[i..i + len], false)));
+        }
         if let Some((len, quarter)) = quarter_at(tokens, i) {
             return (len, Some(item(ItemKind::Quarter(quarter), &tokens[i..i + len], false)));
         }
@@ -463,6 +490,18 @@ impl Linker {
             return Some((ItemKind::Action(events), false));
         }
         Some((ItemKind::Unknown, false))
+    }
+
+    /// "managed by", "supported by", "supervised by": a participle beginning
+    /// a role's name, then "by", names the role (the manager, the support rep).
+    fn role_verb_at(&self, tokens: &[Token], i: usize) -> Option<Vec<EntityLink>> {
+        let (verb, by) = (&tokens[i], tokens.get(i + 1)?);
+        if !verb.is_word() || !verb.lower.ends_with("ed") || by.lower != "by" || verb.stem.len() < 4 {
+            return None;
+        }
+        let roles: Vec<EntityLink> =
+            self.roles.iter().filter(|(first, _)| first.starts_with(&verb.stem)).map(|(_, role)| *role).collect();
+        (!roles.is_empty()).then_some(roles)
     }
 
     /// Tables whose rows record what a verb says happened: a general list
@@ -765,6 +804,16 @@ fn month_at(tokens: &[Token], i: usize) -> Option<u32> {
         }
     }
     Some(index as u32 + 1)
+}
+
+/// "direct reports", "subordinates": rows that report to another row; the span.
+fn reports_at(tokens: &[Token], i: usize) -> Option<usize> {
+    let next = tokens.get(i + 1).map(|t| t.lower.as_str());
+    match (tokens[i].lower.as_str(), next) {
+        ("direct", Some("reports" | "report")) => Some(2),
+        ("subordinates" | "subordinate", _) => Some(1),
+        _ => None,
+    }
 }
 
 /// A quarter at `i` and how many tokens it spans: "Q3", "third quarter", "3rd quarter".

@@ -33,6 +33,8 @@ mod linking;
 mod render;
 mod resolve;
 mod restate;
+#[cfg(test)]
+mod role_tests;
 mod shapes;
 pub(crate) mod tokens;
 mod vocabulary;

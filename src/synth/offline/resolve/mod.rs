@@ -348,8 +348,12 @@ impl Resolver<'_> {
         let mut draft = Draft::new(fk.table);
         let node = self.entity_node(&mut draft.tree, entity)?;
         self.prepare(&mut draft)?;
-        let grouped =
-            !draft.group_by.is_empty() || !draft.having_totals.is_empty() || self.counted_of_having().is_some();
+        // "managers with more than 6 direct reports": the rows naming each, counted.
+        let counts_holders =
+            self.counted_of_having().is_some_and(|e| e.link == EntityLink { table: fk.table, role: None });
+        let grouped = !draft.group_by.is_empty()
+            || !draft.having_totals.is_empty()
+            || self.counted_of_having().is_some() && !counts_holders;
         if grouped || !attributes.is_empty() {
             return Err(abstain(format!(
                 "listing the {} of {} with more than their names is not supported offline",
@@ -361,6 +365,16 @@ impl Resolver<'_> {
             self.push_column(&mut draft, node, column);
         }
         let keys = self.key_exprs(entity.table, node);
+        if counts_holders {
+            let having = self.having_counts(&mut draft)?;
+            let alias = count_alias(self.catalog, EntityLink { table: fk.table, role: None });
+            draft.group_by = draft.outputs.iter().map(|o| o.expr.clone()).collect();
+            draft.tie_breakers = keys;
+            draft.outputs.push(Output { expr: self.count_expr(&draft.tree, 0)?, alias: Some(alias.clone()) });
+            let mut query = self.grouped_order(draft, &alias)?;
+            query.having = having;
+            return Ok(query);
+        }
         let mut query = draft.into_query();
         query.distinct = true;
         query.order_by = keys.into_iter().map(|k| (OrderKey::Expr(k), false)).collect();

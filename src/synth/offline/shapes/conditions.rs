@@ -339,14 +339,24 @@ impl Reader<'_> {
             }
             self.mark(i..=last);
             self.consume_naming_attribute(i, last, &mut alternatives);
+            // "Steven King": a first and a last name read as two values of one row.
+            let partner = Some(last + 1).filter(|&j| {
+                self.is_value(j)
+                    && self.items[j].touches_previous
+                    && one_table(&self.value_links(j)) == one_table(&alternatives[0])
+            });
+            self.mark(partner);
+            let end = partner.unwrap_or(last);
+            // "Bruce Miller's manager": the value is whose manager, not the manager.
+            let possessive = self.items[end].text.ends_with("'s") || self.items[end].text.ends_with("’s");
             let preposition = |j: usize| matches!(self.kind(j), Some(ItemKind::Keyword(Keyword::From | Keyword::Have)));
             let before = (0..i).rev().find(|&j| !preposition(j)).unwrap_or(usize::MAX);
-            let neighbours: Vec<(usize, EntityLink)> = [last + 1, before]
+            // "Who does Nancy Edwards report to?": a role named after the value is
+            // the value's, not the value itself ("employees who report to Andrew Adams").
+            let after = Some(end + 1).filter(|&j| !possessive && self.single_link(j).is_some_and(|l| l.role.is_none()));
+            let neighbours: Vec<(usize, EntityLink)> = [after.unwrap_or(usize::MAX), before]
                 .into_iter()
-                .filter_map(|j| match self.kind(j) {
-                    Some(ItemKind::Entity(links)) if links.len() == 1 => Some((j, links[0])),
-                    _ => None,
-                })
+                .filter_map(|j| self.single_link(j).map(|link| (j, link)))
                 .collect();
             let holds_value = |link: &EntityLink| alternatives[0].iter().any(|v| v.column.table == link.table);
             let chosen = neighbours.iter().find(|(_, link)| holds_value(link)).or(neighbours.first()).copied();
@@ -358,6 +368,11 @@ impl Reader<'_> {
             }
             let negated = self.negated_values.contains(&i);
             self.filters.push(Filter::Values { alternatives, texts, either, anchor, negated });
+            if let Some(j) = partner {
+                let (alternatives, texts) = (vec![self.value_links(j)], vec![self.items[j].text.clone()]);
+                self.filters.push(Filter::Values { alternatives, texts, either: false, anchor, negated });
+            }
+            last = end;
             i = last + 1;
         }
         Ok(())
@@ -396,6 +411,12 @@ impl Reader<'_> {
             _ => Vec::new(),
         }
     }
+}
+
+/// The one table all of a value's links are in.
+fn one_table(links: &[ValueLink]) -> Option<usize> {
+    let table = links.first()?.column.table;
+    links.iter().all(|l| l.column.table == table).then_some(table)
 }
 
 /// A number that reads as a calendar year.

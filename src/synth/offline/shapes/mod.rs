@@ -224,8 +224,18 @@ impl<'a> Reader<'a> {
     }
 
     fn entity(&self, i: usize) -> Result<EntityRef, Abstention> {
-        let item = &self.items[i];
-        let ItemKind::Entity(links) = &item.kind else { unreachable!("callers check is_entity") };
+        match self.settled_links(i).as_slice() {
+            [link] => Ok(EntityRef { link: *link, text: self.items[i].text.clone() }),
+            _ => Err(abstain(format!("ambiguous: '{}' matches more than one table", self.items[i].text))),
+        }
+    }
+
+    /// The distinct tables or roles entity item `i` may mean. Several roles
+    /// ("manager": of an employee, of a department) are settled by the table
+    /// the question names otherwise, by a table or by values of it: "employees
+    /// with no manager", "Bruce Miller's manager".
+    fn settled_links(&self, i: usize) -> Vec<EntityLink> {
+        let Some(ItemKind::Entity(links)) = self.kind(i) else { return Vec::new() };
         let mut distinct: Vec<EntityLink> = Vec::new();
         for link in links {
             if !distinct.contains(link) {
@@ -233,18 +243,23 @@ impl<'a> Reader<'a> {
             }
         }
         if distinct.len() > 1 && distinct.iter().all(|l| l.role.is_some()) {
-            // "employees with no manager", "departments and their managers": the
-            // role held by a table the question names.
             let named: Vec<usize> = (0..self.items.len())
                 .filter(|&j| j != i)
-                .filter_map(|j| self.single_link(j).filter(|l| l.role.is_none()).map(|l| l.table))
+                .filter_map(|j| match self.kind(j) {
+                    Some(ItemKind::Entity(links)) => match links.as_slice() {
+                        [link] if link.role.is_none() => Some(link.table),
+                        _ => None,
+                    },
+                    Some(ItemKind::Value(links)) => {
+                        let table = links.first()?.column.table;
+                        links.iter().all(|l| l.column.table == table).then_some(table)
+                    }
+                    _ => None,
+                })
                 .collect();
             distinct.retain(|l| l.role.is_some_and(|fk| named.contains(&fk.table)));
         }
-        match distinct.as_slice() {
-            [link] => Ok(EntityRef { link: *link, text: item.text.clone() }),
-            _ => Err(abstain(format!("ambiguous: '{}' matches more than one table", item.text))),
-        }
+        distinct
     }
 
     fn attribute(&self, i: usize) -> AttributeRef {
@@ -312,10 +327,10 @@ impl<'a> Reader<'a> {
         self.free(i) && matches!(self.kind(i), Some(ItemKind::Value(_)))
     }
 
-    /// The table an entity item names, when it names exactly one.
+    /// The table (or role) an entity item names, when it names exactly one.
     fn single_link(&self, i: usize) -> Option<EntityLink> {
-        match self.kind(i) {
-            Some(ItemKind::Entity(links)) if links.len() == 1 => Some(links[0]),
+        match self.settled_links(i).as_slice() {
+            [link] => Some(*link),
             _ => None,
         }
     }

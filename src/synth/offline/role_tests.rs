@@ -1,0 +1,49 @@
+//! How the offline synthesizer reads roles over the indexed shop fixture
+//! (`employee.manager_id`, names in the value index): whose role a value
+//! is, "managed by", direct reports, and the readings that must stay right.
+
+use std::collections::BTreeMap;
+
+use super::OfflineSynthesizer;
+use super::fixtures::indexed_shop;
+
+fn sql(question: &str) -> String {
+    OfflineSynthesizer::new(&indexed_shop(), &BTreeMap::new(), 0.6)
+        .synthesize(question)
+        .map(|a| a.sql)
+        .unwrap_or_else(|a| panic!("{question}: {}", a.reason))
+}
+
+const MANAGER_JOIN: &str =
+    r#"FROM "employee" JOIN "employee" AS "manager" ON "employee"."manager_id" = "manager"."employee_id""#;
+
+#[test]
+fn a_possessive_value_owns_the_role_after_it() {
+    let manager = sql("Who is Nancy Edwards' manager?");
+    assert!(manager.starts_with(r#"SELECT DISTINCT "manager"."employee_id""#), "{manager}");
+    assert!(manager.contains(MANAGER_JOIN), "{manager}");
+    assert!(
+        manager.contains(r#"WHERE "employee"."first_name" = 'Nancy' AND "employee"."last_name" = 'Edwards'"#),
+        "the filter is on the employee, not the manager: {manager}"
+    );
+}
+
+#[test]
+fn a_participle_of_a_role_then_by_filters_the_role() {
+    let managed = sql("List the employees managed by Frank Harris");
+    assert!(managed.starts_with(r#"SELECT "employee"."employee_id""#), "{managed}");
+    assert!(
+        managed.contains(r#"WHERE "manager"."first_name" = 'Frank' AND "manager"."last_name" = 'Harris'"#),
+        "both parts of the name are the manager's: {managed}"
+    );
+}
+
+#[test]
+fn direct_reports_are_the_rows_that_name_a_role_of_their_own_table() {
+    let per_manager = sql("How many direct reports does each manager have?");
+    assert!(per_manager.starts_with(r#"SELECT "manager"."employee_id""#), "{per_manager}");
+    assert!(per_manager.contains(r#"COUNT(*) AS "employee_count""#), "{per_manager}");
+    let over = sql("Which managers have more than 3 direct reports?");
+    assert!(over.contains(MANAGER_JOIN) && over.contains("HAVING COUNT(*) > 3"), "{over}");
+    assert!(over.starts_with(r#"SELECT "manager"."employee_id""#), "{over}");
+}
