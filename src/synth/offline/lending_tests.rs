@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::OfflineSynthesizer;
-use super::fixtures::lending;
+use super::fixtures::{self, lending};
 use crate::dialect::Dialect;
 
 fn synth() -> OfflineSynthesizer {
@@ -247,4 +247,41 @@ fn which_year_or_month_ranks_the_periods_by_the_figure() {
     ));
     let months = sql("What were the top 3 months by total fine amount?");
     assert!(months.contains(r#"AS "month", SUM("fine"."amount")"#) && months.ends_with("LIMIT 3"), "{months}");
+}
+
+/// The lending schema with a status on copies and a web address on branches.
+fn with_status_and_website() -> OfflineSynthesizer {
+    let mut schema = lending(Dialect::Postgres);
+    let mut add = |table: &str, column| {
+        let at = schema.tables.iter().position(|t| t.name == table).expect("a lending table");
+        schema.tables[at].columns.push(column);
+    };
+    add("copy", fixtures::column("status", "varchar(20)", &["borrowed", "on-shelf"]));
+    add("branch", fixtures::column("web_address", "varchar(200)", &[]));
+    OfflineSynthesizer::new(&schema, &BTreeMap::new(), 0.6)
+}
+
+#[test]
+fn hyphenated_values_read_as_words_and_a_generic_column_head_drops_out() {
+    let synth = with_status_and_website();
+    let on_shelf = synth.synthesize("How many copies are still on shelf?").map(|a| a.sql).unwrap();
+    assert!(on_shelf.ends_with(r#"WHERE "copy"."status" = 'on-shelf'"#), "{on_shelf}");
+    let no_site = synth.synthesize("Which branches have no website?").map(|a| a.sql).unwrap();
+    assert!(no_site.contains(r#"WHERE "branch"."web_address" IS NULL"#), "{no_site}");
+}
+
+#[test]
+fn a_negated_value_that_is_also_an_event_verb_abstains() {
+    let synth = with_status_and_website();
+    let reason = synth.synthesize("Which copies were never borrowed?").unwrap_err().reason;
+    assert!(reason.contains("ambiguous: 'never borrowed'"), "{reason}");
+}
+
+#[test]
+fn best_and_biggest_rank_by_what_follows_by() {
+    let biggest = sql("Who is our biggest member by total fine amount?");
+    assert!(biggest.contains(r#"SUM("fine"."amount") AS "total_amount""#) && biggest.ends_with("LIMIT 1"), "{biggest}");
+    let best = sql("Which are the 3 best books by number of loans?");
+    assert!(best.contains(r#"COUNT(*) AS "loan_count""#) && best.ends_with("LIMIT 3"), "{best}");
+    assert!(refusal("Who are our best members?").contains("needs a measure"));
 }

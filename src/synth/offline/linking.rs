@@ -101,7 +101,14 @@ pub(crate) struct Item {
     /// previous one: "discontinued products" (an adjective on its noun), not
     /// "names of products".
     pub touches_previous: bool,
+    /// A value that is also a verb naming an event table ("shipped" for the
+    /// status `SHIPPED` and the `shipments` table): its value reading is not the only one.
+    pub also_action: bool,
 }
+
+/// Last words of two-word column names that add nothing to the first word
+/// (`web_address`, `phone_number`, `email_addr`).
+const GENERIC_HEADS: &[&str] = &["address", "addr", "number", "no", "num", "url", "link"];
 
 /// Last words of column names too vague to link a column on their own.
 const WEAK_HEADS: &[&str] = &["id", "at", "on", "by", "to", "of", "in", "no", "num", "code", "key", "flag", "year"];
@@ -269,6 +276,13 @@ impl Linker {
                     self.add_phrase(stems(&modifier), exact(column));
                 }
             }
+            // `web_address`, `phone_number`: the first word names the column ("website" via its synonym "web").
+            if let [first, last] = words.as_slice()
+                && GENERIC_HEADS.contains(&last.as_str())
+                && SYNONYMS.iter().any(|group| group.contains(&first.as_str()))
+            {
+                self.add_phrase(vec![stem(first)], exact(column));
+            }
             let head = words.last().filter(|w| words.len() > 1 && !WEAK_HEADS.contains(&w.as_str()));
             if let Some(head) = head {
                 let link = Link::Column(ColumnLink { column, fit: Fit::Head, date });
@@ -296,8 +310,15 @@ impl Linker {
             }
             if !meaningless {
                 let key = key_of(&tokens);
-                self.longest_value = self.longest_value.max(key.len());
-                self.values.entry(key).or_default().push(link.clone());
+                // "in transit" for `IN-TRANSIT`: hyphens also read as spaces.
+                let unhyphenated: Vec<String> = key.iter().filter(|w| *w != "-").cloned().collect();
+                for key in [key.clone(), unhyphenated] {
+                    self.longest_value = self.longest_value.max(key.len());
+                    let links = self.values.entry(key).or_default();
+                    if !links.contains(&link) {
+                        links.push(link.clone());
+                    }
+                }
             }
             let column_words = &catalog.column(column).words;
             for (names, code, words) in CODED_VALUES {
@@ -438,7 +459,9 @@ impl Linker {
                 return (len, Some(item(ItemKind::Keyword(keyword), span, false)));
             }
             if let Some((len, links)) = value {
-                return (len, Some(item(ItemKind::Value(links), span, false)));
+                let mut value = item(ItemKind::Value(links), span, false);
+                value.also_action = len == 1 && token.text == token.lower && !self.event_tables(token).is_empty();
+                return (len, Some(value));
             }
         }
         let span = &tokens[i..=i];
@@ -733,7 +756,7 @@ fn capitalized(token: &Token) -> bool {
 
 fn item(kind: ItemKind, span: &[Token], synonym: bool) -> Item {
     let text = span.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" ");
-    Item { kind, text, synonym, touches_previous: false }
+    Item { kind, text, synonym, touches_previous: false, also_action: false }
 }
 
 fn stems(words: &[String]) -> Vec<String> {

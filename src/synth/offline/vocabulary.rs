@@ -151,6 +151,13 @@ pub(crate) const STOPWORDS: &[&str] = &[
     "bring",
     "brings",
     "brought",
+    "anything",
+    "something",
+    "anyone",
+    "someone",
+    "anybody",
+    "somebody",
+    "still",
 ];
 
 /// Words that, as the first word of a question, ask to change data.
@@ -202,7 +209,7 @@ pub(crate) const EVENT_VERBS: &[(&[&str], &[&str])] = &[
         &["bought", "buy", "buys", "purchased", "purchase", "ordered", "spent"],
         &["order", "invoice", "purchase", "sale", "transaction"],
     ),
-    (&["sold", "sell", "sells"], &["sale", "order", "invoice", "line", "item"]),
+    (&["sold", "sell", "sells", "selling"], &["sale", "order", "invoice", "line", "item"]),
     (
         &["borrowed", "borrow", "borrows", "lent", "loaned", "checked"],
         &["loan", "rental", "borrowing", "checkout", "lending"],
@@ -526,6 +533,8 @@ pub(crate) const KEYWORDS: &[(&[&str], Keyword)] = &[
     (&["most", "recent"], Keyword::Superlative { concept: Concept::When, descending: true }),
     (&["most"], Keyword::Max),
     (&["top"], Keyword::Top { descending: true }),
+    (&["best"], Keyword::Top { descending: true }),
+    (&["worst"], Keyword::Top { descending: false }),
     (&["bottom"], Keyword::Top { descending: false }),
     (&["longest"], Keyword::Superlative { concept: Concept::Duration, descending: true }),
     (&["shortest"], Keyword::Superlative { concept: Concept::Duration, descending: false }),

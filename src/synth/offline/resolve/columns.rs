@@ -209,7 +209,12 @@ impl Resolver<'_> {
             NumericExpr::Column(c) => self.catalog.column(c).concepts.clone(),
             NumericExpr::Product(..) => vec![Concept::Money],
         };
-        if !numeric.concept.iter().chain(&column_concepts).any(additive_concept) {
+        // Quantities add up too ("the top products by quantity").
+        let quantity = match numeric.expr {
+            NumericExpr::Column(c) => self.catalog.column(c).words.iter().any(|w| QUANTITY_WORDS.contains(&w.as_str())),
+            NumericExpr::Product(..) => false,
+        };
+        if !quantity && !numeric.concept.iter().chain(&column_concepts).any(additive_concept) {
             self.confidence.doubt(
                 cost::UNDERSPECIFIED,
                 format!("unclear whether to total or average '{}'; say 'total' or 'average'", measure.text()),

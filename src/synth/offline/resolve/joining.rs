@@ -8,14 +8,36 @@
 use super::*;
 
 impl Resolver<'_> {
+    /// Joins `table` by the cheapest path. When several paths tie, one
+    /// through the table a verb of the question names is the one meant
+    /// ("customers who bought from the Berlin store": through the orders, not
+    /// the shipments), provided it is no longer.
     pub(super) fn attach(&self, tree: &mut JoinTree, table: TableId) -> Result<NodeId, Abstention> {
-        tree.attach(self.graph, table).map_err(|unreachable| {
+        let unreachable = |unreachable: Unreachable| {
             abstain(format!(
                 "no foreign-key path joins {} and {}",
                 self.catalog.table_name(unreachable.from),
                 self.catalog.table_name(unreachable.to)
             ))
-        })
+        };
+        let mut attached = tree.clone();
+        let node = attached.attach(self.graph, table).map_err(unreachable)?;
+        if attached.ambiguous && !tree.ambiguous {
+            let events = self.frame.verbs.iter().flat_map(|verb| &verb.events);
+            for event in events.filter(|e| e.role.is_none() && e.table != table) {
+                let mut through = tree.clone();
+                let settled = through.attach(self.graph, event.table).is_ok()
+                    && through.attach(self.graph, table).is_ok()
+                    && !through.ambiguous
+                    && through.nodes.len() == attached.nodes.len();
+                if settled {
+                    *tree = through;
+                    return Ok(tree.node_of(table).expect("attached"));
+                }
+            }
+        }
+        *tree = attached;
+        Ok(node)
     }
 
     /// The node of an entity; a role ("support rep") joins through its own foreign key.

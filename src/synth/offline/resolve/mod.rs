@@ -23,7 +23,7 @@ mod joining;
 
 use super::catalog::{Catalog, ColumnFacts, ColumnId, ForeignKeyId, NumericExpr, TableId, ValueKind, bare_name};
 use super::confidence::{Confidence, cost};
-use super::joins::{JoinGraph, JoinTree, NodeId};
+use super::joins::{JoinGraph, JoinTree, NodeId, Unreachable};
 use super::linking::{ColumnLink, EntityLink, Fit, ValueLink};
 use super::render::{Absence, Expr, Literal, OrderKey, Output, Predicate, Query, Wrap};
 use super::shapes::{

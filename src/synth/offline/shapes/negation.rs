@@ -40,6 +40,13 @@ impl Reader<'_> {
                 })
             };
             match self.kind(target) {
+                Some(ItemKind::Value(_)) if self.items[target].also_action => {
+                    // "never had anything shipped": no shipment, or not the status SHIPPED?
+                    return Err(abstain(format!(
+                        "ambiguous: '{text} {}' could negate a value or the event the verb names",
+                        self.items[target].text
+                    )));
+                }
                 Some(ItemKind::Value(_)) => {
                     self.mark([at]);
                     self.negated_values.push(target);

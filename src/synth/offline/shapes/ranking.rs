@@ -18,10 +18,17 @@ impl Reader<'_> {
                     let limit = i.checked_sub(1).and_then(|before| self.take_limit(before));
                     return self.read_superlative(i, concept, descending, limit).map(Some);
                 }
-                Some(Keyword::Max | Keyword::Min) => {
+                Some(keyword @ (Keyword::Max | Keyword::Min)) => {
                     if let Some(select) = self.read_most(i)? {
                         self.take_trailing_figure_request();
                         return Ok(Some(select));
+                    }
+                    // "our biggest customer by total spend": a top-1 by what follows "by".
+                    let entity_next =
+                        (i + 1..self.items.len()).find(|&j| self.free(j)).is_some_and(|j| self.is_entity(j));
+                    let by_later = (i + 1..self.items.len()).any(|j| self.is_keyword(j, Keyword::By));
+                    if entity_next && by_later {
+                        return self.read_top(i, keyword == Keyword::Max).map(Some);
                     }
                 }
                 _ => {}
@@ -33,7 +40,8 @@ impl Reader<'_> {
     /// "top 5 artists by number of tracks", "bottom 3 genres by revenue".
     pub(super) fn read_top(&mut self, top: usize, descending: bool) -> Result<Select, Abstention> {
         self.mark([top]);
-        let limit = self.take_limit(top + 1);
+        // "top 5 customers", "the 5 best-selling tracks".
+        let limit = self.take_limit(top + 1).or_else(|| top.checked_sub(1).and_then(|before| self.take_limit(before)));
         let after = (top + 1..self.items.len()).find(|&j| self.free(j));
         if let Some(at) = after
             && let Some(Keyword::Superlative { concept, descending }) = self.keyword(at)
@@ -153,7 +161,8 @@ impl Reader<'_> {
             .next_where(
                 from,
                 |j| self.is_entity(j) || self.is_attribute(j) || self.is_period(j),
-                |j| self.is_value(j) || self.is_unknown(j),
+                // "the best-selling product": the verb stays for the resolver to check.
+                |j| self.is_value(j) || self.is_unknown(j) || matches!(self.kind(j), Some(ItemKind::Action(_))),
             )
             .ok_or_else(|| abstain("could not tell what to rank"))?;
         if self.is_period(at) {
