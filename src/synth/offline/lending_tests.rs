@@ -285,3 +285,14 @@ fn best_and_biggest_rank_by_what_follows_by() {
     assert!(best.contains(r#"COUNT(*) AS "loan_count""#) && best.ends_with("LIMIT 3"), "{best}");
     assert!(refusal("Who are our best members?").contains("needs a measure"));
 }
+
+#[test]
+fn with_a_column_means_it_holds_a_value_and_first_ranks_by_the_date_named() {
+    assert!(sql("How many members have an email?").ends_with(r#"WHERE "member"."email" IS NOT NULL"#));
+    let listed = sql("List the members with their email");
+    assert!(listed.contains(r#""member"."email""#) && !listed.contains("IS NOT NULL"), "{listed}");
+    let first = sql("Who was the first member who joined?");
+    assert!(first.contains(r#"ORDER BY "member"."joined_date", "member"."member_id" LIMIT 1"#), "{first}");
+    let grew = sql("How much did the number of loans grow from 2020 to 2021?");
+    assert!(grew.starts_with("SELECT COALESCE((SELECT COUNT(*)") && grew.ends_with(r#"AS "change""#), "{grew}");
+}

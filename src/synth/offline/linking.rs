@@ -107,8 +107,9 @@ pub(crate) struct Item {
 }
 
 /// Last words of two-word column names that add nothing to the first word
-/// (`web_address`, `phone_number`, `email_addr`).
-const GENERIC_HEADS: &[&str] = &["address", "addr", "number", "no", "num", "url", "link"];
+/// but a form or a unit (`web_address`, `phone_number`, `commission_pct`).
+const GENERIC_HEADS: &[&str] =
+    &["address", "addr", "number", "no", "num", "url", "link", "pct", "percent", "percentage", "rate", "amt"];
 
 /// Last words of column names too vague to link a column on their own.
 const WEAK_HEADS: &[&str] = &["id", "at", "on", "by", "to", "of", "in", "no", "num", "code", "key", "flag", "year"];
@@ -276,10 +277,9 @@ impl Linker {
                     self.add_phrase(stems(&modifier), exact(column));
                 }
             }
-            // `web_address`, `phone_number`: the first word names the column ("website" via its synonym "web").
+            // `web_address`, `commission_pct`: the first word names the column ("website" via its synonym "web").
             if let [first, last] = words.as_slice()
                 && GENERIC_HEADS.contains(&last.as_str())
-                && SYNONYMS.iter().any(|group| group.contains(&first.as_str()))
             {
                 self.add_phrase(vec![stem(first)], exact(column));
             }

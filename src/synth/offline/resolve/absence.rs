@@ -102,18 +102,26 @@ impl Resolver<'_> {
     }
 
     /// "loans not yet returned": the named column is empty.
-    pub(super) fn apply_missing(&mut self, draft: &mut Draft, attribute: &AttributeRef) -> Result<(), Abstention> {
+    /// The attribute's column is empty (`empty`) or not, on the rows asked about.
+    pub(super) fn apply_emptiness(
+        &mut self,
+        draft: &mut Draft,
+        attribute: &AttributeRef,
+        empty: bool,
+    ) -> Result<(), Abstention> {
         let near = self.tree_tables(&draft.tree);
         let column = self.choose_column(attribute, &near, |_| true)?;
         let node = self.attach(&mut draft.tree, column.table)?;
         if self.reached_through_fan_out(&draft.tree, node) {
             return Err(abstain(format!(
-                "'{}' is empty on some {} rows, not on the rows asked about",
+                "'{}' is {} on some {} rows, not on the rows asked about",
                 attribute.text,
+                if empty { "empty" } else { "set" },
                 self.catalog.table_name(column.table)
             )));
         }
-        draft.filters.push(Predicate::IsNull(Expr::Column { node, column }));
+        let value = Expr::Column { node, column };
+        draft.filters.push(if empty { Predicate::IsNull(value) } else { Predicate::NotNull(value) });
         Ok(())
     }
 

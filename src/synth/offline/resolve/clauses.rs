@@ -123,7 +123,8 @@ impl Resolver<'_> {
                 let value = numeric_expr(numeric.expr, node);
                 draft.filters.push(Predicate::Compare(value.clone(), *op, Literal::AverageOf(Box::new(value))));
             }
-            Filter::Missing { attribute } => self.apply_missing(draft, attribute)?,
+            Filter::Missing { attribute } => self.apply_emptiness(draft, attribute, true)?,
+            Filter::Present { attribute } => self.apply_emptiness(draft, attribute, false)?,
             Filter::Text { target, text } => {
                 let (node, column) = match target {
                     Subject::Attribute(attribute) => {

@@ -109,7 +109,7 @@ fn named_tables(frame: &Frame) -> Vec<TableId> {
                     add(Some(only));
                 }
             }
-            Filter::Missing { attribute } => add(attribute.qualifier.as_ref()),
+            Filter::Missing { attribute } | Filter::Present { attribute } => add(attribute.qualifier.as_ref()),
             Filter::AboveAverage { measure, .. } => add(measure_qualifier(measure).as_ref()),
             Filter::Period(_) | Filter::MonthOfYear { .. } => {}
         }
@@ -541,8 +541,10 @@ impl Resolver<'_> {
                 let mut near: Vec<TableId> = subject_table.into_iter().collect();
                 near.extend(self.named.iter().copied().filter(|t| Some(*t) != subject_table));
                 let wanted_func = *func;
-                let numeric =
-                    self.numeric(measure, &near, wanted_func.is_none_or(|f| f != AggFunc::Min && f != AggFunc::Max))?;
+                // "the first employee we hired": rows ranked by a date the question names.
+                let dated = matches!(measure, Measure::Attribute(a) if a.candidates.iter().all(|c| c.date));
+                let additive = !dated && wanted_func.is_none_or(|f| f != AggFunc::Min && f != AggFunc::Max);
+                let numeric = self.numeric(measure, &near, additive)?;
                 self.check_units(&numeric)?;
                 let per_row = subject_table.is_some_and(|s| self.reaches_without_fan_out(s, numeric.expr.table()));
                 if per_row && let Some(subject_table) = subject_table {

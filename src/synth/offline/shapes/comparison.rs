@@ -57,6 +57,12 @@ impl Reader<'_> {
             words.texts.push(self.items[j].text.clone());
             self.mark([j]);
         }
+        if words.change || words.growth {
+            // "how much did revenue grow": by how much, a difference.
+            let how_much = (0..self.items.len()).find(|&j| self.is_keyword(j, Keyword::HowMuch));
+            words.change |= how_much.is_some();
+            self.mark(how_much);
+        }
         words
     }
 

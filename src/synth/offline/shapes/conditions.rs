@@ -315,6 +315,31 @@ impl Reader<'_> {
         Ok(())
     }
 
+    /// "employees who earn a commission", "customers with an email": a
+    /// column after "with a" / "has a" that nothing else uses holds a value.
+    pub(super) fn read_presence(&mut self) {
+        for i in 0..self.items.len() {
+            let indefinite =
+                self.items[i].text.to_lowercase().ends_with(" a") || self.items[i].text.to_lowercase().ends_with(" an");
+            if !self.is_keyword(i, Keyword::Have) || !indefinite || !self.is_attribute(i + 1) {
+                continue;
+            }
+            let condition_follows = matches!(
+                self.kind(i + 2),
+                Some(
+                    ItemKind::Number(_)
+                        | ItemKind::Value(_)
+                        | ItemKind::Quoted(_)
+                        | ItemKind::Keyword(Keyword::Compare(_) | Keyword::Between)
+                )
+            );
+            if !condition_follows {
+                self.mark([i, i + 1]);
+                self.filters.push(Filter::Present { attribute: self.attribute(i + 1) });
+            }
+        }
+    }
+
     /// Sampled values ("customers in Brazil", "rock tracks", "Brazil or Chile").
     pub(super) fn read_value_filters(&mut self) -> Result<(), Abstention> {
         let mut i = 0;

@@ -246,6 +246,10 @@ pub(crate) enum Filter {
     Missing {
         attribute: AttributeRef,
     },
+    /// "employees who earn a commission", "customers with an email": the column is not empty.
+    Present {
+        attribute: AttributeRef,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]

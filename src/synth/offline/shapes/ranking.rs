@@ -109,7 +109,10 @@ impl Reader<'_> {
     /// entity is asked for before the keyword ("what is the highest total").
     pub(super) fn read_most(&mut self, at: usize) -> Result<Option<Select>, Abstention> {
         let descending = self.keyword(at) == Some(Keyword::Max);
-        let Some(subject_at) = (0..at).find(|&j| self.is_entity(j) || self.is_attribute(j) || self.is_period(j)) else {
+        // "which physical store": a column on the table's noun is not what is ranked.
+        let subject =
+            |j: usize| self.is_entity(j) || self.is_attribute(j) && !self.is_adjective(j) || self.is_period(j);
+        let Some(subject_at) = (0..at).find(|&j| subject(j)) else {
             return Ok(None);
         };
         let asks_for_rows = (0..subject_at)
