@@ -11,7 +11,7 @@ use crate::dialect::Dialect;
 use crate::plan::schema::DatabaseSchema;
 
 use super::tokens::{split_identifier, stem};
-use super::vocabulary::{Concept, QUANTITY_WORDS, STOCK_WORDS};
+use super::vocabulary::{Concept, QUANTITY_WORDS, STOCK_LEVEL_WORDS, STOCK_WORDS};
 
 /// A table, by position in [`DatabaseSchema::tables`].
 pub(crate) type TableId = usize;
@@ -233,6 +233,30 @@ impl Catalog {
             && (stems(&role_words) == stems(&self.tables[referenced].words)
                 || stems(words) == stems(&split_identifier(referenced_column)) && words.len() > 1);
         (!plain).then_some(role_words)
+    }
+
+    /// The number a table's rows hold of what the table is about: its one
+    /// measurable number column named after the table or after stock on hand
+    /// (`inventory.product_inventory`, `product.units_in_stock`). "How much
+    /// stock", "the total inventory" total it.
+    pub(crate) fn own_measure(&self, table: TableId) -> Option<ColumnId> {
+        let table_stems: Vec<String> = self.tables[table].words.iter().map(|w| stem(w)).collect();
+        let own: Vec<ColumnId> = self
+            .column_ids(table)
+            .filter(|&c| {
+                let facts = self.column(c);
+                facts.kind == ValueKind::Number
+                    && facts.measurable()
+                    && facts
+                        .words
+                        .iter()
+                        .any(|w| STOCK_LEVEL_WORDS.contains(&w.as_str()) || table_stems.contains(&stem(w)))
+            })
+            .collect();
+        match own.as_slice() {
+            [one] => Some(*one),
+            _ => None,
+        }
     }
 
     /// Date columns of a table that a question can mean without naming them (not audit columns).

@@ -296,3 +296,24 @@ fn with_a_column_means_it_holds_a_value_and_first_ranks_by_the_date_named() {
     let grew = sql("How much did the number of loans grow from 2020 to 2021?");
     assert!(grew.starts_with("SELECT COALESCE((SELECT COUNT(*)") && grew.ends_with(r#"AS "change""#), "{grew}");
 }
+
+#[test]
+fn how_much_of_a_table_totals_the_number_its_rows_hold() {
+    let mut schema = lending(Dialect::Postgres);
+    schema.tables.push(fixtures::table(
+        "inventory",
+        vec![
+            fixtures::column("branch_id", "integer", &[]),
+            fixtures::column("book_id", "integer", &[]),
+            fixtures::column("copies_on_hand", "integer", &[]),
+        ],
+        &["branch_id", "book_id"],
+        vec![fixtures::fk("branch_id", "branch", "branch_id"), fixtures::fk("book_id", "book", "book_id")],
+    ));
+    let synth = OfflineSynthesizer::new(&schema, &BTreeMap::new(), 0.6);
+    let sql = |q: &str| synth.synthesize(q).map(|a| a.sql).unwrap_or_else(|a| panic!("{q}: {}", a.reason));
+    let total = r#"SELECT SUM("inventory"."copies_on_hand") AS "total_copies_on_hand" FROM "inventory""#;
+    assert_eq!(sql("How much stock do we hold?"), total);
+    assert_eq!(sql("What is the total inventory?"), total);
+    assert_eq!(sql("How much stock do we hold in total?"), total, "'in total' after a total adds nothing");
+}

@@ -426,6 +426,10 @@ pub(crate) const CODED_VALUES: &[(&[&str], &str, &[&str])] = &[
 
 pub(crate) const QUANTITY_WORDS: &[&str] = &["quantity", "qty"];
 
+/// Words that make a number column the stock on hand (`product_inventory`,
+/// `units_in_stock`, `quantity_on_hand`): "stock" and "inventory" in a question name it.
+pub(crate) const STOCK_LEVEL_WORDS: &[&str] = &["stock", "inventory", "hand", "available"];
+
 /// Words that make a quantity a stock level rather than an amount sold
 /// (`quantity_in_stock`, `reorder_quantity`): never multiplied into revenue.
 pub(crate) const STOCK_WORDS: &[&str] =
@@ -506,6 +510,7 @@ pub(crate) const KEYWORDS: &[(&[&str], Keyword)] = &[
     (&["number", "of"], Keyword::Count),
     (&["count", "of"], Keyword::Count),
     (&["count"], Keyword::Count),
+    (&["in", "total"], Keyword::Sum),
     (&["total"], Keyword::Sum),
     (&["sum", "of"], Keyword::Sum),
     (&["sum"], Keyword::Sum),

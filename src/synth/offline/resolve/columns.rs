@@ -118,6 +118,13 @@ impl Resolver<'_> {
     ) -> Result<Numeric, Abstention> {
         match measure {
             Measure::Attribute(attribute) => {
+                if let Some(own) = self.units_held(attribute) {
+                    return Ok(Numeric {
+                        expr: NumericExpr::Column(own),
+                        name: snake_case(self.catalog.column_name(own)),
+                        concept: None,
+                    });
+                }
                 let column = self.choose_column(attribute, near, |c| {
                     (c.kind == ValueKind::Number && c.measurable()) || (!additive && c.kind == ValueKind::Date)
                 })?;
@@ -145,6 +152,24 @@ impl Resolver<'_> {
         }
     }
 
+    /// "How many units do we have in stock": a quantity word whose columns
+    /// are all outside the tables the question names, while one named table
+    /// holds a number of its own (the stock on hand), means that number.
+    fn units_held(&self, attribute: &AttributeRef) -> Option<ColumnId> {
+        let quantities = attribute.candidates.iter().all(|c| {
+            self.catalog.column(c.column).words.iter().any(|w| QUANTITY_WORDS.contains(&w.as_str()))
+                && !self.named.contains(&c.column.table)
+        });
+        if !quantities || attribute.qualifier.is_some() {
+            return None;
+        }
+        let held: Vec<ColumnId> = self.named.iter().filter_map(|&t| self.catalog.own_measure(t)).collect();
+        match held.as_slice() {
+            [one] => Some(*one),
+            _ => None,
+        }
+    }
+
     pub(super) fn concept_measure(
         &mut self,
         concept: Concept,
@@ -154,6 +179,21 @@ impl Resolver<'_> {
         additive: bool,
     ) -> Result<Numeric, Abstention> {
         let mut measures = self.catalog.measures_of(concept);
+        // Named by its table ("how much stock"), not by a money word ("product revenue").
+        let named_by_table = !CONCEPT_WORDS.iter().any(|(word, _)| stem(word) == stem(text));
+        if concept == Concept::Money
+            && named_by_table
+            && let Some(q) = qualifier
+            && !measures.iter().any(|m| m.table() == q.table)
+            && let Some(own) = self.catalog.own_measure(q.table)
+        {
+            // "how much stock", "the total inventory": what the table's rows hold, not money.
+            return Ok(Numeric {
+                expr: NumericExpr::Column(own),
+                name: snake_case(self.catalog.column_name(own)),
+                concept: None,
+            });
+        }
         if let Some(q) = qualifier
             && measures.iter().any(|m| m.table() == q.table)
         {

@@ -31,7 +31,7 @@ use super::shapes::{
     YearMonth,
 };
 use super::tokens::{is_singular, singular, snake_case, stem};
-use super::vocabulary::{CompareOp, Concept, QUANTITY_WORDS};
+use super::vocabulary::{CONCEPT_WORDS, CompareOp, Concept, QUANTITY_WORDS};
 use crate::synth::Abstention;
 
 fn abstain(reason: impl Into<String>) -> Abstention {

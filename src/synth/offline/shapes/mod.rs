@@ -70,6 +70,7 @@ pub(crate) fn interpret(items: &[Item], confidence: &mut Confidence) -> Result<F
     }
     let select = select.ok_or_else(|| abstain("could not tell what the question asks for"))?;
     let select = reader.attach_list_attributes(select);
+    reader.take_redundant_total(&select);
     let (select, units) = reader.take_units(select);
     let select = match (share, &comparison) {
         (_, Some(_)) if reader.asks_for_rows(&select) => {
@@ -356,6 +357,20 @@ impl<'a> Reader<'a> {
             return Ok(Some(Select::Distinct(self.attribute(attribute))));
         }
         Ok(None)
+    }
+
+    /// "How many units ... in total": a count or a total needs no second "in total".
+    fn take_redundant_total(&mut self, select: &Select) {
+        let totals = matches!(
+            select,
+            Select::CountRows(_) | Select::CountValues(_) | Select::Aggregate { func: AggFunc::Sum, .. }
+        );
+        let in_total = (0..self.items.len())
+            .filter(|&j| self.is_keyword(j, Keyword::Sum) && self.items[j].text.eq_ignore_ascii_case("in total"));
+        let in_total: Vec<usize> = in_total.collect();
+        if totals {
+            self.mark(in_total);
+        }
     }
 
     /// "Which stores ...", "list the customers ...": the listed table named
