@@ -473,7 +473,7 @@ mod tests {
                 NumericExpr::Product(a, b) => format!("{} * {}", catalog.describe(a), catalog.column_name(b)),
             })
             .collect();
-        assert_eq!(money, ["orders.total", "order_item.unit_price * quantity"]);
+        assert_eq!(money, ["employee.salary", "orders.total", "order_item.unit_price * quantity"]);
         let integer_total = facts_with_type("total_pages", "integer");
         assert!(!integer_total.concepts.contains(&Concept::Money));
         assert!(facts_with_type("total", "numeric(10,2)").concepts.contains(&Concept::Money));

@@ -108,6 +108,7 @@ pub(crate) fn shop(dialect: Dialect) -> DatabaseSchema {
                 column("manager_id", "integer", &[]),
                 column("hire_date", "date", &[]),
                 column("birth_date", "date", &[]),
+                column("salary", "numeric(10,2)", &[]),
             ],
             &["employee_id"],
             vec![fk("manager_id", "employee", "employee_id")],

@@ -317,3 +317,9 @@ fn how_much_of_a_table_totals_the_number_its_rows_hold() {
     assert_eq!(sql("What is the total inventory?"), total);
     assert_eq!(sql("How much stock do we hold in total?"), total, "'in total' after a total adds nothing");
 }
+
+#[test]
+fn the_largest_number_in_any_one_group_is_the_maximum_of_the_counts() {
+    let largest = sql("What is the largest number of copies in any one branch?");
+    assert!(largest.starts_with(r#"SELECT MAX("copy_count") AS "max_copy_count" FROM (SELECT"#), "{largest}");
+}

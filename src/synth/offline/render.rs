@@ -40,6 +40,9 @@ pub(crate) enum Literal {
     AverageOf(Box<Expr>),
     /// The first day of a month.
     Date(YearMonth),
+    /// Another expression of the row: "more than their manager" compares
+    /// `employee.salary` with `manager.salary`.
+    Expr(Box<Expr>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -388,6 +391,7 @@ impl Writer<'_> {
                 format!("(SELECT AVG({}) FROM {})", inner.expr(&rebased(expr)), inner.tables_clause())
             }
             Literal::Date(ym) => self.dialect.quote_str(&format!("{:04}-{:02}-01", ym.year, ym.month)),
+            Literal::Expr(expr) => self.expr(expr),
         }
     }
 

@@ -159,6 +159,7 @@ impl Words<'_> {
                     Literal::Number(n) => format!("{n}"),
                     Literal::AverageOf(inner) => format!("the average {}", self.expr(inner)),
                     Literal::Date(ym) => format!("{:04}-{:02}-01", ym.year, ym.month),
+                    Literal::Expr(other) => self.expr(other),
                 };
                 format!("{} {} {value}", self.counted(query, expr), op.sql())
             }

@@ -47,3 +47,10 @@ fn direct_reports_are_the_rows_that_name_a_role_of_their_own_table() {
     assert!(over.contains(MANAGER_JOIN) && over.contains("HAVING COUNT(*) > 3"), "{over}");
     assert!(over.starts_with(r#"SELECT "manager"."employee_id""#), "{over}");
 }
+
+#[test]
+fn a_measure_compared_with_a_role_compares_the_same_column_of_the_role_row() {
+    let over = sql("Which employees earn more than their manager?");
+    assert!(over.contains(MANAGER_JOIN), "{over}");
+    assert!(over.contains(r#"WHERE "employee"."salary" > "manager"."salary""#), "{over}");
+}

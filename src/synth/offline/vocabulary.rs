@@ -560,6 +560,11 @@ pub(crate) const KEYWORDS: &[(&[&str], Keyword)] = &[
     (&["in", "each"], Keyword::Per),
     (&["in", "every"], Keyword::Per),
     (&["of", "each"], Keyword::Per),
+    // "the largest number of employees in any one department": per department.
+    (&["in", "any", "one"], Keyword::Per),
+    (&["in", "any", "single"], Keyword::Per),
+    (&["in", "a", "single"], Keyword::Per),
+    (&["for", "any", "one"], Keyword::Per),
     (&["per"], Keyword::Per),
     (&["each"], Keyword::Per),
     (&["every"], Keyword::Per),

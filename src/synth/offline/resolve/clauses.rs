@@ -123,6 +123,27 @@ impl Resolver<'_> {
                 let value = numeric_expr(numeric.expr, node);
                 draft.filters.push(Predicate::Compare(value.clone(), *op, Literal::AverageOf(Box::new(value))));
             }
+            Filter::CompareWithRole { measure, op, role, text } => {
+                let near = self.tree_tables(&draft.tree);
+                let numeric = self.numeric(measure, &near, false)?;
+                let node = self.attach(&mut draft.tree, numeric.expr.table())?;
+                if node != 0
+                    || role.role.is_none_or(|fk| fk.table != numeric.expr.table())
+                    || role.table != numeric.expr.table()
+                {
+                    return Err(abstain(format!(
+                        "'{text}' compares {} only between rows of one table",
+                        self.describe_numeric(numeric.expr)
+                    )));
+                }
+                let role_node = self.entity_node(&mut draft.tree, *role)?;
+                let other = numeric_expr(numeric.expr, role_node);
+                draft.filters.push(Predicate::Compare(
+                    numeric_expr(numeric.expr, node),
+                    *op,
+                    Literal::Expr(Box::new(other)),
+                ));
+            }
             Filter::Missing { attribute } => self.apply_emptiness(draft, attribute, true)?,
             Filter::Present { attribute } => self.apply_emptiness(draft, attribute, false)?,
             Filter::Text { target, text } => {

@@ -110,7 +110,9 @@ fn named_tables(frame: &Frame) -> Vec<TableId> {
                 }
             }
             Filter::Missing { attribute } | Filter::Present { attribute } => add(attribute.qualifier.as_ref()),
-            Filter::AboveAverage { measure, .. } => add(measure_qualifier(measure).as_ref()),
+            Filter::AboveAverage { measure, .. } | Filter::CompareWithRole { measure, .. } => {
+                add(measure_qualifier(measure).as_ref())
+            }
             Filter::Period(_) | Filter::MonthOfYear { .. } => {}
         }
     }
@@ -667,9 +669,13 @@ fn query_columns(query: &Query) -> Vec<ColumnId> {
         match predicate {
             Predicate::In(e, _)
             | Predicate::NotIn(e, _)
-            | Predicate::Compare(e, _, _)
+            | Predicate::Compare(e, _, Literal::Number(_) | Literal::AverageOf(_) | Literal::Date(_))
             | Predicate::NotNull(e)
             | Predicate::IsNull(e) => walk(e, &mut columns),
+            Predicate::Compare(e, _, Literal::Expr(other)) => {
+                walk(e, &mut columns);
+                walk(other, &mut columns);
+            }
             Predicate::NotExists(absence) => walk(&absence.outer, &mut columns),
         }
     }

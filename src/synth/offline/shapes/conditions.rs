@@ -25,6 +25,22 @@ impl Reader<'_> {
                 self.read_above_average(i, op)?;
                 continue;
             }
+            if concept.is_none()
+                && self.is_entity(i + 1)
+                && let Some(role) = self.single_link(i + 1).filter(|l| l.role.is_some())
+                && let Some(m) = i.checked_sub(1).filter(|&m| self.spends(m) || self.is_measure(m))
+            {
+                // "earn more than their manager": the same measure of the role's row.
+                let measure = if self.spends(m) {
+                    Measure::Concept { concept: Concept::Money, text: self.items[m].text.clone(), qualifier: None }
+                } else {
+                    self.measure(m)
+                };
+                let text = format!("{} {}", self.items[i].text, self.items[i + 1].text);
+                self.mark([m, i, i + 1]);
+                self.filters.push(Filter::CompareWithRole { measure, op, role, text });
+                continue;
+            }
             let number = self.number(i + 1).ok_or_else(|| abstain(format!("expected a number after '{text}'")))?;
             let text = format!("{} {}", text, self.items[i + 1].text);
             self.mark([i, i + 1]);

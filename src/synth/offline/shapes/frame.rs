@@ -242,6 +242,14 @@ pub(crate) enum Filter {
         op: CompareOp,
         text: String,
     },
+    /// "employees who earn more than their manager": each row's measure
+    /// against the same measure of the row its role points to.
+    CompareWithRole {
+        measure: Measure,
+        op: CompareOp,
+        role: EntityLink,
+        text: String,
+    },
     /// "loans not yet returned": the column (a date, usually) is empty.
     Missing {
         attribute: AttributeRef,
