@@ -323,3 +323,15 @@ fn the_largest_number_in_any_one_group_is_the_maximum_of_the_counts() {
     let largest = sql("What is the largest number of copies in any one branch?");
     assert!(largest.starts_with(r#"SELECT MAX("copy_count") AS "max_copy_count" FROM (SELECT"#), "{largest}");
 }
+
+#[test]
+fn when_and_the_date_of_a_superlative_ask_for_the_date_itself() {
+    assert_eq!(
+        sql("When did the first member join?"),
+        r#"SELECT MIN("member"."joined_date") AS "min_joined_date" FROM "member""#
+    );
+    assert_eq!(
+        sql("What is the date of the most recent loan?"),
+        r#"SELECT MAX("loan"."loan_date") AS "max_loan_date" FROM "loan""#
+    );
+}

@@ -106,10 +106,13 @@ pub(crate) struct Item {
     pub also_action: bool,
 }
 
-/// Last words of two-word column names that add nothing to the first word
-/// but a form or a unit (`web_address`, `phone_number`, `commission_pct`).
-const GENERIC_HEADS: &[&str] =
-    &["address", "addr", "number", "no", "num", "url", "link", "pct", "percent", "percentage", "rate", "amt"];
+/// Last words of two-word column names that only say the first word's unit
+/// (`commission_pct`, `discount_rate`).
+const UNIT_HEADS: &[&str] = &["pct", "percent", "percentage", "rate", "amt"];
+
+/// Last words of two-word column names that only say the first word's form
+/// (`web_address`, `phone_number`).
+const FORM_HEADS: &[&str] = &["address", "addr", "number", "no", "num", "url", "link"];
 
 /// Last words of column names too vague to link a column on their own.
 const WEAK_HEADS: &[&str] = &["id", "at", "on", "by", "to", "of", "in", "no", "num", "code", "key", "flag", "year"];
@@ -277,9 +280,13 @@ impl Linker {
                     self.add_phrase(stems(&modifier), exact(column));
                 }
             }
-            // `web_address`, `commission_pct`: the first word names the column ("website" via its synonym "web").
+            // `commission_pct`, `web_address`: the first word names the column when
+            // the last is a unit, or a form of a common word ("website" via its synonym "web";
+            // not `billing_address`, whose first word says whose address it is).
             if let [first, last] = words.as_slice()
-                && GENERIC_HEADS.contains(&last.as_str())
+                && (UNIT_HEADS.contains(&last.as_str())
+                    || FORM_HEADS.contains(&last.as_str())
+                        && SYNONYMS.iter().any(|group| group.contains(&first.as_str())))
             {
                 self.add_phrase(vec![stem(first)], exact(column));
             }

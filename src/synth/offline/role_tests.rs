@@ -1,4 +1,4 @@
-//! How the offline synthesizer reads roles over the indexed shop fixture
+//! How the offline synthesizer reads roles and names over the indexed shop fixture
 //! (`employee.manager_id`, names in the value index): whose role a value
 //! is, "managed by", direct reports, and the readings that must stay right.
 
@@ -53,4 +53,17 @@ fn a_measure_compared_with_a_role_compares_the_same_column_of_the_role_row() {
     let over = sql("Which employees earn more than their manager?");
     assert!(over.contains(MANAGER_JOIN), "{over}");
     assert!(over.contains(r#"WHERE "employee"."salary" > "manager"."salary""#), "{over}");
+}
+
+#[test]
+fn by_before_a_name_says_whose_rows_not_how_to_group() {
+    let orders = sql("List the orders by Jimi Hendrix");
+    assert!(orders.contains(r#"WHERE "customer"."full_name" = 'Jimi Hendrix'"#), "{orders}");
+    assert!(!orders.contains("GROUP BY"), "{orders}");
+}
+
+#[test]
+fn looking_after_relates_rows_like_having() {
+    let per_manager = sql("How many employees does each manager look after?");
+    assert!(per_manager.contains(MANAGER_JOIN) && per_manager.contains("COUNT(*)"), "{per_manager}");
 }

@@ -335,6 +335,8 @@ pub(crate) enum Keyword {
     MoreOrFewer {
         more: bool,
     },
+    /// "when": asks for a date.
+    When,
     /// "month-over-month" (`month`), "year over year".
     PeriodOverPeriod {
         month: bool,
@@ -657,6 +659,11 @@ pub(crate) const KEYWORDS: &[(&[&str], Keyword)] = &[
     (&["receives", "a"], Keyword::Have),
     (&["get", "a"], Keyword::Have),
     (&["gets", "a"], Keyword::Have),
+    (&["look", "after"], Keyword::Have),
+    (&["looks", "after"], Keyword::Have),
+    (&["take", "care", "of"], Keyword::Have),
+    (&["takes", "care", "of"], Keyword::Have),
+    (&["responsible", "for"], Keyword::Have),
     (&["has"], Keyword::Have),
     (&["had"], Keyword::Have),
     (&["having"], Keyword::Have),
@@ -680,6 +687,7 @@ pub(crate) const KEYWORDS: &[(&[&str], Keyword)] = &[
     (&["annually"], Keyword::Yearly),
     (&["monthly"], Keyword::Monthly),
     (&["by", "how", "much"], Keyword::Change),
+    (&["when"], Keyword::When),
     (&["change"], Keyword::Change),
     (&["changed"], Keyword::Change),
     (&["difference"], Keyword::Change),

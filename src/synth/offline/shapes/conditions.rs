@@ -379,6 +379,8 @@ impl Reader<'_> {
                 texts.push(self.items[last].text.clone());
             }
             self.mark(i..=last);
+            // "the albums by Aerosmith": who made them, a condition, not a grouping.
+            self.mark(i.checked_sub(1).filter(|&b| self.is_keyword(b, Keyword::By)));
             self.consume_naming_attribute(i, last, &mut alternatives);
             // "Steven King": a first and a last name read as two values of one row.
             let partner = Some(last + 1).filter(|&j| {

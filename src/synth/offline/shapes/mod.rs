@@ -32,7 +32,7 @@ pub(crate) use frame::*;
 use super::confidence::{Confidence, cost};
 use super::linking::{EntityLink, Item, ItemKind};
 use super::tokens::is_singular;
-use super::vocabulary::Keyword;
+use super::vocabulary::{Concept, Keyword};
 use crate::synth::Abstention;
 fn abstain(reason: impl Into<String>) -> Abstention {
     Abstention { reason: reason.into() }
@@ -409,6 +409,9 @@ impl<'a> Reader<'a> {
         if !measured {
             return (select, Vec::new());
         }
+        // "When was the first employee hired?": the date itself, not the row.
+        let asks_when = self.is_keyword(0, Keyword::When);
+        self.mark(Some(0).filter(|_| asks_when));
         let mut units = Vec::new();
         for j in 0..self.items.len() {
             let unit = matches!(self.kind(j), Some(ItemKind::Attribute(_) | ItemKind::Concept(_)));
@@ -419,11 +422,24 @@ impl<'a> Reader<'a> {
         }
         let select = match select {
             Select::Ranked { key: RankKey::Measure(func, measure), descending, limit: None | Some(1), subject }
-                if !units.is_empty()
+                if (!units.is_empty() || asks_when)
                     && func.is_none()
                     && matches!(&subject, Subject::Entity(e) if is_singular(&e.text)) =>
             {
-                Select::Aggregate { func: if descending { AggFunc::Max } else { AggFunc::Min }, measure }
+                let func = if descending { AggFunc::Max } else { AggFunc::Min };
+                match (&measure, &subject, units.as_slice()) {
+                    // "the date of the most recent invoice": the date named, of the invoice.
+                    (
+                        Measure::Concept { concept: Concept::When, .. },
+                        Subject::Entity(e),
+                        [Measure::Attribute(date)],
+                    ) => {
+                        let date = AttributeRef { qualifier: Some(e.link), ..date.clone() };
+                        units.clear();
+                        Select::Aggregate { func, measure: Measure::Attribute(date) }
+                    }
+                    _ => Select::Aggregate { func, measure },
+                }
             }
             other => other,
         };
