@@ -335,3 +335,28 @@ fn when_and_the_date_of_a_superlative_ask_for_the_date_itself() {
         r#"SELECT MAX("loan"."loan_date") AS "max_loan_date" FROM "loan""#
     );
 }
+
+#[test]
+fn durations_convert_to_the_unit_the_question_names() {
+    let mut schema = lending(Dialect::Postgres);
+    schema.tables.push(fixtures::table(
+        "recording",
+        vec![
+            fixtures::column("recording_id", "integer", &[]),
+            fixtures::column("title", "varchar(80)", &[]),
+            fixtures::column("duration_ms", "integer", &[]),
+        ],
+        &["recording_id"],
+        vec![],
+    ));
+    let synth = OfflineSynthesizer::new(&schema, &BTreeMap::new(), 0.6);
+    let sql = |q: &str| synth.synthesize(q).map(|a| a.sql).unwrap_or_else(|a| panic!("{q}: {}", a.reason));
+    assert_eq!(
+        sql("What is the average recording duration in minutes?"),
+        r#"SELECT AVG("recording"."duration_ms") / 60000.0 AS "avg_minutes" FROM "recording""#
+    );
+    assert!(sql("How many recordings are longer than 3 minutes?").ends_with(r#""recording"."duration_ms" > 180000"#));
+    // A running time without a unit in its name is taken to be in minutes.
+    assert!(sql("How many books are longer than 2 hours?").ends_with(r#""book"."length" > 120"#));
+    assert!(sql("What is the total length of books in hours?").starts_with(r#"SELECT SUM("book"."length") / 60.0"#));
+}

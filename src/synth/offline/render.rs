@@ -30,6 +30,13 @@ pub(crate) enum Expr {
     /// `a / b` as a fraction (never integer division), NULL when `b` is 0:
     /// "average order value" is the total over the number of orders.
     Ratio(Box<Expr>, Box<Expr>),
+    /// `expr * multiply / divide`, one of them 1: a duration in another unit
+    /// ("in minutes" of a `Milliseconds` column: `/ 60000.0`).
+    Scaled {
+        expr: Box<Expr>,
+        multiply: u64,
+        divide: u64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -407,6 +414,11 @@ impl Writer<'_> {
             Expr::Aggregate(func, inner) => format!("{}({})", func.sql(), self.expr(inner)),
             Expr::Product(a, b) => format!("{} * {}", self.expr(a), self.expr(b)),
             Expr::Ratio(a, b) => format!("1.0 * {} / NULLIF({}, 0)", self.expr(a), self.expr(b)),
+            Expr::Scaled { expr, multiply, divide } => match (multiply, divide) {
+                (1, 1) => self.expr(expr),
+                (1, divide) => format!("{} / {divide}.0", self.expr(expr)),
+                (multiply, _) => format!("{} * {multiply}", self.expr(expr)),
+            },
         }
     }
 

@@ -142,6 +142,11 @@ impl Words<'_> {
             Expr::Aggregate(func, inner) => format!("{} of {}", function_word(*func), self.expr(inner)),
             Expr::Product(a, b) => format!("{} × {}", self.expr(a), self.expr(b)),
             Expr::Ratio(a, b) => format!("{} over {}", self.expr(a), self.expr(b)),
+            Expr::Scaled { expr, multiply, divide } => match (multiply, divide) {
+                (1, 1) => self.expr(expr),
+                (1, divide) => format!("{} ÷ {divide}", self.expr(expr)),
+                (multiply, _) => format!("{} × {multiply}", self.expr(expr)),
+            },
         }
     }
 

@@ -417,6 +417,21 @@ impl Concept {
     }
 }
 
+/// Units of time, in milliseconds: "in minutes", "longer than 5 minutes",
+/// a `Milliseconds` column. Values convert between them exactly.
+pub(crate) const DURATION_UNITS: &[(&[&str], u64)] = &[
+    (&["ms", "millisecond", "milliseconds"], 1),
+    (&["s", "sec", "secs", "second", "seconds"], 1_000),
+    (&["min", "mins", "minute", "minutes"], 60_000),
+    (&["h", "hr", "hrs", "hour", "hours"], 3_600_000),
+];
+
+/// Milliseconds in one `word` of time, if it names a unit.
+pub(crate) fn duration_unit(word: &str) -> Option<u64> {
+    let lower = word.to_lowercase();
+    DURATION_UNITS.iter().find(|(words, _)| words.contains(&lower.as_str())).map(|(_, ms)| *ms)
+}
+
 /// Words in a column name that make it a quantity (multiplied by a price for money).
 /// One-letter codes a column named in the first list often holds, and the
 /// words a question uses for them ("How many patients are female?" with

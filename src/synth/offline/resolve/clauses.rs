@@ -163,9 +163,18 @@ impl Resolver<'_> {
                 };
                 draft.filters.push(Predicate::In(Expr::Column { node, column }, vec![text.clone()]));
             }
-            Filter::Compare { measure, op, number, text } => {
+            Filter::Compare { measure, op, number, text, unit } => {
                 let near = self.tree_tables(&draft.tree);
                 let numeric = self.numeric(measure, &near, false)?;
+                // "longer than 5 minutes" on a `Milliseconds` column: 300000.
+                let number = match unit {
+                    Some(asked) => {
+                        let scale = self.duration_scale(&numeric, *asked, text)?;
+                        *number * scale.divide as f64 / scale.multiply as f64
+                    }
+                    None => *number,
+                };
+                let number = &number;
                 let node = self.attach(&mut draft.tree, numeric.expr.table())?;
                 if self.reached_through_fan_out(&draft.tree, node) {
                     // "customers who spent more than 40": the total per row asked about.

@@ -31,7 +31,7 @@ use super::shapes::{
     YearMonth,
 };
 use super::tokens::{is_singular, singular, snake_case, stem};
-use super::vocabulary::{CONCEPT_WORDS, CompareOp, Concept, QUANTITY_WORDS};
+use super::vocabulary::{CONCEPT_WORDS, CompareOp, Concept, QUANTITY_WORDS, duration_unit};
 use crate::synth::Abstention;
 
 fn abstain(reason: impl Into<String>) -> Abstention {
@@ -126,6 +126,21 @@ fn measure_qualifier(measure: &Measure) -> Option<EntityLink> {
     match measure {
         Measure::Attribute(a) => a.qualifier,
         Measure::Concept { qualifier, .. } => *qualifier,
+    }
+}
+
+/// A duration converted to the unit a question asks in (see [`Expr::Scaled`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Scale {
+    multiply: u64,
+    divide: u64,
+    /// The unit asked for, for the result's name ("avg_minutes").
+    unit: String,
+}
+
+impl Scale {
+    fn apply(&self, expr: Expr) -> Expr {
+        Expr::Scaled { expr: Box::new(expr), multiply: self.multiply, divide: self.divide }
     }
 }
 
@@ -448,7 +463,7 @@ impl Resolver<'_> {
             // "average revenue per invoice": the average over invoices, not one group per invoice.
             self.group = None;
         }
-        self.check_units(&numeric)?;
+        let scale = self.check_units(&numeric)?;
         let per_parent = if func == AggFunc::Avg { self.averaged_per(numeric.expr.table())? } else { None };
         let mut draft = Draft::new(numeric.expr.table());
         self.prepare(&mut draft)?;
@@ -456,7 +471,7 @@ impl Resolver<'_> {
         if additive {
             self.refuse_double_counting(&draft.tree, 0, measure.text())?;
         }
-        let alias = aggregate_alias(func, &numeric.name);
+        let alias = aggregate_alias(func, scale.as_ref().map_or(&numeric.name, |s| &s.unit));
         let value = numeric_expr(numeric.expr, 0);
         let output = match per_parent {
             // "average order value": the lines' total over the number of orders.
@@ -467,6 +482,10 @@ impl Resolver<'_> {
                 Expr::Ratio(Box::new(total), Box::new(Expr::CountDistinct(Box::new(key))))
             }
             None => Expr::Aggregate(func, Box::new(value)),
+        };
+        let output = match &scale {
+            Some(scale) => scale.apply(output),
+            None => output,
         };
         draft.outputs.push(Output { expr: output, alias: Some(alias.clone()) });
         let mut query = self.grouped_order(draft, &alias)?;
@@ -547,10 +566,10 @@ impl Resolver<'_> {
                 let dated = matches!(measure, Measure::Attribute(a) if a.candidates.iter().all(|c| c.date));
                 let additive = !dated && wanted_func.is_none_or(|f| f != AggFunc::Min && f != AggFunc::Max);
                 let numeric = self.numeric(measure, &near, additive)?;
-                self.check_units(&numeric)?;
+                let scale = self.check_units(&numeric)?;
                 let per_row = subject_table.is_some_and(|s| self.reaches_without_fan_out(s, numeric.expr.table()));
                 if per_row && let Some(subject_table) = subject_table {
-                    self.ranked_rows(subject_table, &numeric, descending)?
+                    self.ranked_rows(subject_table, &numeric, descending, scale.as_ref())?
                 } else {
                     let func = match wanted_func {
                         Some(func) => func,
@@ -562,8 +581,12 @@ impl Resolver<'_> {
                     if matches!(func, AggFunc::Sum | AggFunc::Avg) {
                         self.refuse_double_counting(&draft.tree, 0, measure.text())?;
                     }
-                    let alias = aggregate_alias(func, &numeric.name);
+                    let alias = aggregate_alias(func, scale.as_ref().map_or(&numeric.name, |s| &s.unit));
                     let value = Expr::Aggregate(func, Box::new(numeric_expr(numeric.expr, 0)));
+                    let value = match &scale {
+                        Some(scale) => scale.apply(value),
+                        None => value,
+                    };
                     draft.outputs.push(Output { expr: value, alias: Some(alias.clone()) });
                     self.ranked_order(draft, &alias, descending)
                 }
@@ -594,12 +617,23 @@ impl Resolver<'_> {
 
     /// "average track length in milliseconds": every unit word must fit the
     /// chosen measure (name it as a candidate column, or a concept it has).
-    fn check_units(&self, numeric: &Numeric) -> Result<(), Abstention> {
+    /// A unit of time the question asks in ("in minutes") converts the
+    /// measure from its column's unit: the scale to apply, if any.
+    fn check_units(&mut self, numeric: &Numeric) -> Result<Option<Scale>, Abstention> {
         let columns: Vec<ColumnId> = match numeric.expr {
             NumericExpr::Column(c) => vec![c],
             NumericExpr::Product(a, b) => vec![a, b],
         };
+        let mut scale = None;
         for unit in &self.frame.units {
+            if let Some(asked) = duration_unit(unit.text()) {
+                let converted = self.duration_scale(numeric, asked, unit.text())?;
+                if scale.is_some_and(|s| s != converted) {
+                    return Err(abstain("the question names two units of time"));
+                }
+                scale = Some(converted);
+                continue;
+            }
             let fits = match unit {
                 Measure::Attribute(attribute) => attribute.candidates.iter().any(|c| columns.contains(&c.column)),
                 Measure::Concept { concept, .. } => {
@@ -618,19 +652,63 @@ impl Resolver<'_> {
                 )));
             }
         }
-        Ok(())
+        Ok(scale)
+    }
+
+    /// From a duration column's unit to the unit `asked` (milliseconds in
+    /// one): a `Milliseconds` column "in minutes" divides by 60000. A
+    /// duration column without a unit in its name (`length`, `runtime`) is
+    /// taken to be in minutes, as running times usually are; anything else is
+    /// not a duration.
+    pub(super) fn duration_scale(&mut self, numeric: &Numeric, asked: u64, text: &str) -> Result<Scale, Abstention> {
+        const MINUTE: u64 = 60_000;
+        let NumericExpr::Column(column) = numeric.expr else {
+            return Err(abstain(format!("'{text}' does not fit {}", self.describe_numeric(numeric.expr))));
+        };
+        let facts = self.catalog.column(column);
+        let named = facts.words.iter().find_map(|w| duration_unit(w));
+        let own = match named {
+            Some(own) => own,
+            None if facts.concepts.contains(&Concept::Duration) => {
+                let reason = format!("took {} to be in minutes", self.catalog.describe(column));
+                self.confidence.doubt(cost::NEARBY_COLUMN, reason);
+                MINUTE
+            }
+            None => {
+                return Err(abstain(format!(
+                    "'{text}' does not fit {}, the measure chosen",
+                    self.describe_numeric(numeric.expr)
+                )));
+            }
+        };
+        let unit = text.split_whitespace().last().unwrap_or(text).to_lowercase();
+        Ok(if own >= asked {
+            Scale { multiply: own / asked, divide: 1, unit }
+        } else {
+            Scale { multiply: 1, divide: asked / own, unit }
+        })
     }
 
     /// Rows of one table ordered by a value of each row ("the 10 longest tracks").
-    fn ranked_rows(&mut self, table: TableId, numeric: &Numeric, descending: bool) -> Result<Query, Abstention> {
+    fn ranked_rows(
+        &mut self,
+        table: TableId,
+        numeric: &Numeric,
+        descending: bool,
+        scale: Option<&Scale>,
+    ) -> Result<Query, Abstention> {
         let mut draft = Draft::new(table);
         for column in self.display_columns(table)? {
             self.push_column(&mut draft, 0, column);
         }
         let node = self.attach(&mut draft.tree, numeric.expr.table())?;
         let value = numeric_expr(numeric.expr, node);
-        match numeric.expr {
-            NumericExpr::Column(column) if column.table == table => self.push_column(&mut draft, node, column),
+        match (numeric.expr, scale) {
+            // "the 5 longest tracks in minutes": the value shown in the unit asked.
+            (_, Some(scale)) => {
+                draft.outputs.push(Output { expr: scale.apply(value.clone()), alias: Some(scale.unit.clone()) })
+            }
+            (NumericExpr::Column(column), None) if column.table == table => self.push_column(&mut draft, node, column),
             _ => draft.outputs.push(Output { expr: value.clone(), alias: Some(numeric.name.clone()) }),
         }
         self.prepare(&mut draft)?;
@@ -654,6 +732,7 @@ fn query_columns(query: &Query) -> Vec<ColumnId> {
         match expr {
             Expr::Column { column, .. } => out.push(*column),
             Expr::Year(e) | Expr::Month(e) | Expr::CountDistinct(e) | Expr::Aggregate(_, e) => walk(e, out),
+            Expr::Scaled { expr, .. } => walk(expr, out),
             Expr::Product(a, b) | Expr::Ratio(a, b) => {
                 walk(a, out);
                 walk(b, out);

@@ -8,7 +8,7 @@
 
 use super::*;
 use crate::synth::offline::linking::ValueLink;
-use crate::synth::offline::vocabulary::{CONCEPT_WORDS, CompareOp, Concept};
+use crate::synth::offline::vocabulary::{CONCEPT_WORDS, CompareOp, Concept, duration_unit};
 
 impl Reader<'_> {
     /// "more than 20 tracks", "a total over 20", "longer than 300000 milliseconds".
@@ -42,8 +42,14 @@ impl Reader<'_> {
                 continue;
             }
             let number = self.number(i + 1).ok_or_else(|| abstain(format!("expected a number after '{text}'")))?;
-            let text = format!("{} {}", text, self.items[i + 1].text);
+            let mut text = format!("{} {}", text, self.items[i + 1].text);
             self.mark([i, i + 1]);
+            // "longer than 5 minutes": the number's unit, converted to the column's.
+            let unit = self.items.get(i + 2).filter(|_| self.free(i + 2)).and_then(|u| duration_unit(&u.text));
+            if unit.is_some() {
+                text = format!("{text} {}", self.items[i + 2].text);
+                self.mark([i + 2]);
+            }
             if let Some(concept) = concept {
                 let measure = if self.is_attribute(i + 2) {
                     self.mark([i + 2]);
@@ -51,7 +57,7 @@ impl Reader<'_> {
                 } else {
                     Measure::Concept { concept, text: self.items[i].text.clone(), qualifier: None }
                 };
-                self.filters.push(Filter::Compare { measure, op, number, text });
+                self.filters.push(Filter::Compare { measure, op, number, text, unit });
             } else if let Some(m) = i.checked_sub(1).filter(|&m| self.spends(m)) {
                 // "spent more than 40 (on invoices) (in total)": money compared, the table says whose.
                 self.mark([m]);
@@ -66,7 +72,7 @@ impl Reader<'_> {
                 let in_total =
                     (i + 2..self.items.len()).find(|&j| self.free(j)).filter(|&j| self.is_keyword(j, Keyword::Sum));
                 self.mark(in_total);
-                self.filters.push(Filter::Compare { measure, op, number, text });
+                self.filters.push(Filter::Compare { measure, op, number, text, unit });
             } else if self.is_entity(i + 2) {
                 let entity = self.entity(i + 2)?;
                 self.mark([i + 2]);
@@ -75,10 +81,10 @@ impl Reader<'_> {
                 && self.is_measure(m)
             {
                 self.mark([m]);
-                self.filters.push(Filter::Compare { measure: self.measure(m), op, number, text });
+                self.filters.push(Filter::Compare { measure: self.measure(m), op, number, text, unit });
             } else if self.is_measure(i + 2) {
                 self.mark([i + 2]);
-                self.filters.push(Filter::Compare { measure: self.measure(i + 2), op, number, text });
+                self.filters.push(Filter::Compare { measure: self.measure(i + 2), op, number, text, unit });
             } else {
                 return Err(abstain(format!("could not tell what '{text}' refers to")));
             }
@@ -109,8 +115,9 @@ impl Reader<'_> {
                 op: CompareOp::Ge,
                 number: low,
                 text: text.clone(),
+                unit: None,
             });
-            self.filters.push(Filter::Compare { measure, op: CompareOp::Le, number: high, text });
+            self.filters.push(Filter::Compare { measure, op: CompareOp::Le, number: high, text, unit: None });
         }
         for i in 1..self.items.len() {
             let op = match self.keyword(i) {

@@ -215,6 +215,8 @@ pub(crate) enum Filter {
         op: CompareOp,
         number: f64,
         text: String,
+        /// The unit of time written after the number ("5 minutes"), in milliseconds.
+        unit: Option<u64>,
     },
     /// Dates in a period.
     Period(Period),
