@@ -158,6 +158,13 @@ pub(crate) const STOPWORDS: &[&str] = &[
     "anybody",
     "somebody",
     "still",
+    // Currencies after an amount ("more than 45 dollars"): the amount is the number.
+    "dollar",
+    "dollars",
+    "usd",
+    "euro",
+    "euros",
+    "eur",
 ];
 
 /// Words that, as the first word of a question, ask to change data.
