@@ -360,3 +360,11 @@ fn durations_convert_to_the_unit_the_question_names() {
     assert!(sql("How many books are longer than 2 hours?").ends_with(r#""book"."length" > 120"#));
     assert!(sql("What is the total length of books in hours?").starts_with(r#"SELECT SUM("book"."length") / 60.0"#));
 }
+
+#[test]
+fn a_number_after_a_singular_table_name_is_a_key_and_copies_are_inventory() {
+    let copies = sql("How many copies are in branch 2?");
+    assert!(copies.ends_with(r#"WHERE "branch"."branch_id" = 2"#), "{copies}");
+    assert!(sql("List the loans of member 7").contains(r#"WHERE "member"."member_id" = 7"#));
+    assert!(refusal("List the loans of members 7").contains("number 7"), "a plural names no row");
+}

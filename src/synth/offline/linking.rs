@@ -513,9 +513,10 @@ impl Linker {
         }
         let events = self.event_tables(token);
         let verb_form = lower.ends_with("ed") || lower.ends_with('s') || lower.ends_with("ing");
-        let targets_column = verb_form
-            && token.stem.len() >= 4
-            && self.verb_targets.iter().any(|target| target.starts_with(&token.stem));
+        // "supported", "supports", or "support" itself when a role begins with it (`support_rep_id`).
+        let targets_column = token.stem.len() >= 4
+            && (verb_form && self.verb_targets.iter().any(|target| target.starts_with(&token.stem))
+                || self.verb_targets.contains(&token.stem));
         if !events.is_empty() || targets_column {
             return Some((ItemKind::Action(events), false));
         }

@@ -507,7 +507,7 @@ pub(crate) const SYNONYMS: &[&[&str]] = &[
     &["rep", "representative", "agent"],
     &["manager", "supervisor", "boss"],
     &["quantity", "qty", "units"],
-    &["inventory", "stock"],
+    &["inventory", "stock", "copy", "dvd"],
     &["birth", "born", "birthday"],
     &["movie", "film"],
     &["doctor", "physician"],

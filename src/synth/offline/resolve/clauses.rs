@@ -144,6 +144,12 @@ impl Resolver<'_> {
                     Literal::Expr(Box::new(other)),
                 ));
             }
+            Filter::Key { entity, key } => {
+                let node = self.entity_node(&mut draft.tree, entity.link)?;
+                let column = self.require_key(entity.link.table)?;
+                let key = Literal::Number(*key as f64);
+                draft.filters.push(Predicate::Compare(Expr::Column { node, column }, CompareOp::Eq, key));
+            }
             Filter::Missing { attribute } => self.apply_emptiness(draft, attribute, true)?,
             Filter::Present { attribute } => self.apply_emptiness(draft, attribute, false)?,
             Filter::Text { target, text } => {

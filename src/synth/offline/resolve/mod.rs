@@ -102,7 +102,7 @@ fn named_tables(frame: &Frame) -> Vec<TableId> {
                 }
             }
             Filter::Text { target, .. } => add(subject_link(target).as_ref()),
-            Filter::CountOf { entity, .. } => add(Some(&entity.link)),
+            Filter::CountOf { entity, .. } | Filter::Key { entity, .. } => add(Some(&entity.link)),
             Filter::Compare { measure, .. } => add(measure_qualifier(measure).as_ref()),
             Filter::Absent { candidates, .. } => {
                 if let [only] = candidates.as_slice() {

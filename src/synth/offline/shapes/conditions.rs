@@ -136,6 +136,23 @@ impl Reader<'_> {
         Ok(())
     }
 
+    /// "album 5", "customer 10", "in store 1": a whole number right after a
+    /// singular table name is the key of one of its rows.
+    pub(super) fn read_keys(&mut self) -> Result<(), Abstention> {
+        for i in 0..self.items.len().saturating_sub(1) {
+            let Some(key) = self.number(i + 1).filter(|n| n.fract() == 0.0 && *n >= 0.0) else { continue };
+            if !self.is_entity(i) || !self.items[i + 1].touches_previous || !is_singular(&self.items[i].text) {
+                continue;
+            }
+            let entity = self.entity(i)?;
+            self.mark([i + 1]);
+            self.explained.push(i);
+            self.anchors.push(i);
+            self.filters.push(Filter::Key { entity, key: key as i64 });
+        }
+        Ok(())
+    }
+
     /// "salary above the average", "earn more than the average salary": the
     /// measure after "average", or the one before the comparison; only when
     /// nothing more follows the average (no "of their department").

@@ -252,6 +252,11 @@ pub(crate) enum Filter {
         role: EntityLink,
         text: String,
     },
+    /// "album 5", "in store 1": the row with that key.
+    Key {
+        entity: EntityRef,
+        key: i64,
+    },
     /// "loans not yet returned": the column (a date, usually) is empty.
     Missing {
         attribute: AttributeRef,

@@ -47,6 +47,7 @@ pub(crate) fn interpret(items: &[Item], confidence: &mut Confidence) -> Result<F
     reader.read_negations()?;
     reader.read_comparisons()?;
     let ranked = reader.read_ranking()?;
+    reader.read_keys()?;
     let comparison_words = reader.take_comparison_words();
     let periods = reader.read_time(comparison_words.any())?;
     let comparison = reader.finish_comparison(&comparison_words, periods, share)?;
