@@ -26,7 +26,7 @@ pub(super) enum Resolved {
     Periods {
         base: Box<Query>,
         current: Box<Query>,
-        comparison: PeriodComparison,
+        comparison: Box<PeriodComparison>,
     },
     /// The figure per month or year, against the one before.
     OverPrevious {

@@ -118,7 +118,7 @@ impl Reader<'_> {
         } else {
             (change_kind(words, percent)?, first, second)
         };
-        Ok(Some(Comparison::Periods(PeriodComparison { base, current, kind })))
+        Ok(Some(Comparison::Periods(Box::new(PeriodComparison { base, current, kind }))))
     }
 
     /// "the number of hires", "growth in hires": a date column named by its

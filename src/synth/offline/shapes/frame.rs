@@ -166,7 +166,7 @@ pub(crate) struct Period {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Comparison {
     /// Two named periods.
-    Periods(PeriodComparison),
+    Periods(Box<PeriodComparison>),
     /// "the month-over-month change in orders": each month's (or year's)
     /// figure against the one before; the frame is grouped by the period.
     OverPrevious { kind: ComparisonKind },
