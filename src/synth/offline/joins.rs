@@ -194,6 +194,24 @@ impl JoinTree {
     }
 
     /// The plain (un-aliased) node of a table, if the tree has one.
+    /// The nodes from `from` to `to`, both included, along the tree.
+    pub(crate) fn path(&self, from: NodeId, to: NodeId) -> Vec<NodeId> {
+        let ancestors = |mut node: NodeId| {
+            let mut chain = vec![node];
+            while let Some((parent, _)) = self.nodes[node].step {
+                chain.push(parent);
+                node = parent;
+            }
+            chain
+        };
+        let (up, down) = (ancestors(from), ancestors(to));
+        let meeting = up.iter().position(|n| down.contains(n)).expect("one tree");
+        let mut path: Vec<NodeId> = up[..=meeting].to_vec();
+        let below = down.iter().position(|n| *n == up[meeting]).expect("common ancestor");
+        path.extend(down[..below].iter().rev());
+        path
+    }
+
     pub(crate) fn node_of(&self, table: TableId) -> Option<NodeId> {
         self.nodes.iter().position(|n| n.table == table && n.alias.is_none())
     }
@@ -262,6 +280,12 @@ impl JoinTree {
     /// True when joining the other tables can repeat rows of `node` (some
     /// edge is walked from the referenced side to the foreign-key side).
     pub(crate) fn multiplies(&self, node: NodeId) -> bool {
+        self.multiplies_except(node, &[])
+    }
+
+    /// As [`JoinTree::multiplies`], but walking from one node of a pair in
+    /// `harmless` to the other never counts as repeating rows.
+    pub(crate) fn multiplies_except(&self, node: NodeId, harmless: &[(NodeId, NodeId)]) -> bool {
         let mut seen = vec![false; self.nodes.len()];
         let mut stack = vec![node];
         seen[node] = true;
@@ -281,7 +305,7 @@ impl JoinTree {
                 if seen[next] {
                     continue;
                 }
-                if fans_out {
+                if fans_out && !harmless.contains(&(current, next)) {
                     return true;
                 }
                 seen[next] = true;

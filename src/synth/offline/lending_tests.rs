@@ -368,3 +368,9 @@ fn a_number_after_a_singular_table_name_is_a_key_and_copies_are_inventory() {
     assert!(sql("List the loans of member 7").contains(r#"WHERE "member"."member_id" = 7"#));
     assert!(refusal("List the loans of members 7").contains("number 7"), "a plural names no row");
 }
+
+#[test]
+fn appearing_in_works_goes_through_the_link_table() {
+    let most = sql("Which author appeared in the most books?");
+    assert!(most.contains(r#"JOIN "book_author""#) && most.ends_with("LIMIT 1"), "{most}");
+}

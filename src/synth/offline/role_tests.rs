@@ -67,3 +67,16 @@ fn looking_after_relates_rows_like_having() {
     let per_manager = sql("How many employees does each manager look after?");
     assert!(per_manager.contains(MANAGER_JOIN) && per_manager.contains("COUNT(*)"), "{per_manager}");
 }
+
+#[test]
+fn a_many_to_many_link_to_the_group_repeats_rows_only_across_groups() {
+    let per_tag = sql("Total revenue per tag");
+    assert!(per_tag.contains(r#"SUM("order_item"."unit_price" * "order_item"."quantity")"#), "{per_tag}");
+    assert!(per_tag.contains(r#"GROUP BY "tag"."tag_id", "tag"."label""#), "{per_tag}");
+    assert!(sql("Average unit price per tag").contains(r#"AVG("product"."unit_price")"#));
+    let reason = OfflineSynthesizer::new(&indexed_shop(), &BTreeMap::new(), 0.6)
+        .synthesize("Total order total per tag")
+        .unwrap_err()
+        .reason;
+    assert!(reason.contains("counted more than once"), "orders repeat once per line of a tagged product: {reason}");
+}

@@ -101,6 +101,13 @@ pub(crate) const STOPWORDS: &[&str] = &[
     "belongs",
     "appear",
     "appears",
+    "appeared",
+    // "actors who starred in the most films": the link between people and works says how.
+    "star",
+    "starred",
+    "starring",
+    "acted",
+    "featured",
     "made",
     "issued",
     "listed",

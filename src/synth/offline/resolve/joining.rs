@@ -57,7 +57,7 @@ impl Resolver<'_> {
     }
 
     pub(super) fn refuse_double_counting(&self, tree: &JoinTree, node: NodeId, text: &str) -> Result<(), Abstention> {
-        if tree.multiplies(node) {
+        if self.repeats_within_groups(tree, node) {
             return Err(abstain(format!(
                 "'{text}' would be counted more than once: the joins needed here repeat {} rows",
                 self.catalog.table_name(node_table(tree, node))
@@ -66,7 +66,7 @@ impl Resolver<'_> {
         Ok(())
     }
 
-    /// True when a tree rooted at `table` would repeat its rows once `others` are joined.
+    /// True when a tree rooted at `table` would repeat its rows within a group once `others` are joined.
     pub(super) fn would_multiply(&self, table: TableId, others: &[TableId]) -> bool {
         let mut tree = JoinTree::new(table);
         for &other in others {
@@ -74,7 +74,57 @@ impl Resolver<'_> {
                 return true;
             }
         }
-        tree.multiplies(0)
+        self.repeats_within_groups(&tree, 0)
+    }
+
+    /// True when the joins repeat `node`'s rows within one group of the
+    /// question's grouping table. Passing through a many-to-many link table
+    /// whose key is the pair of its two foreign keys (`film_category`) to the
+    /// grouping table repeats a row once per group it belongs to, never twice
+    /// in one group ("revenue per category"); any other one-to-many join does.
+    pub(super) fn repeats_within_groups(&self, tree: &JoinTree, node: NodeId) -> bool {
+        let group_table = match &self.group {
+            Some(GroupKey::Entity(entity)) if entity.link.role.is_none() => Some(entity.link.table),
+            _ => None,
+        };
+        let mut harmless = Vec::new();
+        for group in tree.nodes.iter().enumerate().filter(|(_, n)| Some(n.table) == group_table).map(|(g, _)| g) {
+            let path = tree.path(node, group);
+            for window in path.windows(3) {
+                let [from, link, to] = [window[0], window[1], window[2]];
+                if self.unique_link(tree, from, link, to) {
+                    harmless.push((from, link));
+                }
+            }
+        }
+        tree.multiplies_except(node, &harmless)
+    }
+
+    /// True when `link` is a link table joined from `from` and to `to` by its
+    /// two foreign keys, and those keys' columns are its whole primary key.
+    fn unique_link(&self, tree: &JoinTree, from: NodeId, link: NodeId, to: NodeId) -> bool {
+        let table = tree.nodes[link].table;
+        if !self.catalog.tables[table].link {
+            return false;
+        }
+        // The edge between two adjacent nodes, from whichever side holds it.
+        let edge = |a: NodeId, b: NodeId| match (tree.nodes[a].step, tree.nodes[b].step) {
+            (Some((parent, edge)), _) if parent == b => Some(edge),
+            (_, Some((parent, edge))) if parent == a => Some(edge),
+            _ => None,
+        };
+        let (Some(into), Some(out)) = (edge(from, link), edge(link, to)) else { return false };
+        let schema = &self.catalog.schema.tables[table];
+        let mut columns: Vec<&String> = [into.fk, out.fk]
+            .iter()
+            .filter(|fk| fk.table == table)
+            .flat_map(|fk| &schema.foreign_keys[fk.index].columns)
+            .collect();
+        columns.sort();
+        columns.dedup();
+        let mut key: Vec<&String> = schema.primary_key.iter().collect();
+        key.sort();
+        into.fk != out.fk && columns.len() == 2 && columns == key
     }
 
     /// True when `to` is reached from `from` by many-to-one joins only (or is `from`).
