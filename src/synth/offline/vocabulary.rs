@@ -230,6 +230,7 @@ pub(crate) const EVENT_VERBS: &[(&[&str], &[&str])] = &[
     ),
     (&["rented", "rent", "rents", "hired"], &["rental", "rent", "loan", "hire"]),
     (&["paid", "pay", "pays"], &["payment"]),
+    (&["charged", "charge", "charges"], &["payment", "charge", "invoice"]),
     (&["shipped", "ship", "delivered"], &["shipment", "delivery"]),
     (&["enrolled", "enroll", "enrol", "registered"], &["enrollment", "enrolment", "registration"]),
     (&["visited", "visit"], &["visit", "appointment"]),
