@@ -215,17 +215,22 @@ async fn concurrent_jobs_whose_tables_one_context_covers_send_that_same_context(
     let all: Vec<Case> =
         wide.iter().chain(&narrow).chain(&narrow_alone).map(|c| case(&c.id, &c.question, &c.sql)).collect();
     let answer = answer_from(&all);
-    // Slow replies keep the first job's context in use while the second plans.
-    let fake =
-        FakeLlm::start(move |request: &Recorded| Reply::Delayed(Duration::from_millis(400), Box::new(answer(request))))
-            .await;
+    // The wide job's call is answered only after the narrow job has asked, so
+    // its context is in use while the narrow job plans: an order, not a race.
+    let fake = FakeLlm::start(move |request: &Recorded| {
+        let reply = answer(request);
+        if request.questions().iter().any(|q| q.id == "a1") { Reply::AfterRequests(2, Box::new(reply)) } else { reply }
+    })
+    .await;
     let dir = tempfile::tempdir().unwrap();
     let pipeline = Pipeline::new(Arc::new(settings(dir.path(), &fake.base_url, "fast_path = false")));
     let out = dir.path().join("out");
     let (wide_job, narrow_job) = (job("wide", &wide), job("narrow", &narrow));
     let wide_run = run(&pipeline, &wide_job, &out);
     let narrow_run = async {
-        tokio::time::sleep(Duration::from_millis(150)).await;
+        while fake.requests().is_empty() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
         run(&pipeline, &narrow_job, &out).await
     };
     let (wide_manifest, narrow_manifest) = tokio::join!(wide_run, narrow_run);

@@ -86,6 +86,9 @@ pub enum Reply {
     Hang(Duration),
     /// Another reply after a delay (simulated latency).
     Delayed(Duration, Box<Reply>),
+    /// Another reply once this many requests have arrived in all: an order
+    /// of events, not a time ("answer the first job after the second asked").
+    AfterRequests(usize, Box<Reply>),
 }
 
 impl Reply {
@@ -188,10 +191,21 @@ async fn serve(
     };
     let index = request.index;
     let mut reply = script(&request);
-    while let Reply::Delayed(delay, inner) = reply {
-        tokio::time::sleep(delay).await;
-        reply = *inner;
-    }
+    let reply = loop {
+        reply = match reply {
+            Reply::Delayed(delay, inner) => {
+                tokio::time::sleep(delay).await;
+                *inner
+            }
+            Reply::AfterRequests(count, inner) => {
+                while recorded.lock().unwrap().len() < count {
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+                *inner
+            }
+            other => break other,
+        };
+    };
     let (status, extra, body) = match reply {
         Reply::Answers(answers) => {
             let answers: Vec<Value> = answers.into_iter().map(|(id, sql)| json!({"id": id, "sql": sql})).collect();
@@ -207,7 +221,7 @@ async fn serve(
             tokio::time::sleep(duration).await;
             return Ok(());
         }
-        Reply::Delayed(..) => unreachable!("delays are unwrapped above"),
+        Reply::Delayed(..) | Reply::AfterRequests(..) => unreachable!("waits are unwrapped above"),
     };
     let response = format!(
         "HTTP/1.1 {status} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n{extra}\r\n{body}",
