@@ -52,7 +52,11 @@ pub const MAX_MEAN_VALUE_CHARS: usize = 60;
 
 /// Marks the serialized form; the byte after it is the format version.
 const MAGIC: &[u8; 4] = b"SQVI";
-const FORMAT_VERSION: u8 = 1;
+const FORMAT_VERSION: u8 = 2;
+/// Keys per FST shard at least: a smaller index is one FST, a larger one is
+/// built as up to [`MAX_SHARDS`] FSTs over consecutive key ranges, in parallel.
+const MIN_SHARD_KEYS: usize = 250_000;
+const MAX_SHARDS: usize = 4;
 
 /// Folds `text` for comparison: compatibility decomposition, combining accents
 /// dropped, lower case, and the few Latin letters that do not decompose
@@ -229,8 +233,9 @@ pub enum ValueIndexError {
 /// The value index of one source; see the module doc. Empty by default.
 #[derive(Clone, Default)]
 pub struct ValueIndex {
-    /// Key -> offset of its values in `postings`.
-    map: Map<Vec<u8>>,
+    /// Key -> offset of its values in `postings`, as FSTs over consecutive
+    /// ranges of keys (one for all but large indexes); a key is in one of them.
+    maps: Vec<Map<Vec<u8>>>,
     /// Per key: the number of values, then each value's column (a position in
     /// `columns`), byte length and bytes; integers as LEB128 varints.
     postings: Vec<u8>,
@@ -249,7 +254,7 @@ impl ValueIndex {
 
     /// Like [`ValueIndex::lookup`], for a text that is already a key.
     pub fn lookup_key(&self, key: &str) -> Vec<IndexedValue> {
-        match self.map.get(key) {
+        match self.maps.iter().find_map(|map| map.get(key)) {
             Some(offset) => self.postings_at(offset),
             None => Vec::new(),
         }
@@ -257,7 +262,7 @@ impl ValueIndex {
 
     /// Whether `key` is exactly the key of some indexed value.
     pub fn contains_key(&self, key: &str) -> bool {
-        self.map.contains_key(key)
+        self.maps.iter().any(|map| map.contains_key(key))
     }
 
     /// Every run of at most [`ValueIndex::max_words`] consecutive words of
@@ -272,9 +277,25 @@ impl ValueIndex {
             return Vec::new();
         }
         let words = key_words(text);
-        let fst = self.map.as_fst();
         let mut mentions = Vec::new();
         for start in 0..words.len() {
+            for map in &self.maps {
+                self.mentions_from(map.as_fst(), &words, start, &mut mentions);
+            }
+        }
+        mentions.sort_by_key(|m| (m.words.start, m.words.end));
+        mentions
+    }
+
+    /// The mentions that start at word `start` and whose keys are in `fst`.
+    fn mentions_from(
+        &self,
+        fst: &fst::raw::Fst<Vec<u8>>,
+        words: &[KeyWord],
+        start: usize,
+        mentions: &mut Vec<ValueMention>,
+    ) {
+        {
             let mut node = fst.root();
             let mut output = fst::raw::Output::zero();
             let mut key = String::new();
@@ -301,7 +322,6 @@ impl ValueIndex {
                 }
             }
         }
-        mentions
     }
 
     /// How many values (distinct value and column pairs) the index holds.
@@ -315,7 +335,7 @@ impl ValueIndex {
 
     /// How many distinct keys the index holds (values that fold alike share one).
     pub fn keys(&self) -> usize {
-        self.map.len()
+        self.maps.iter().map(|map| map.len()).sum()
     }
 
     /// The most words in any key: longer runs of a question's words cannot match.
@@ -335,15 +355,14 @@ impl ValueIndex {
 
     /// Bytes held: the FST and the values it points to.
     pub fn heap_bytes(&self) -> usize {
-        self.map.as_fst().as_bytes().len() + self.postings.len()
+        self.maps.iter().map(|map| map.as_fst().as_bytes().len()).sum::<usize>() + self.postings.len()
     }
 
     /// The serialized index: a header (magic, version, limit, longest key in
-    /// words, value count, the columns), the FST bytes and the values.
-    /// [`ValueIndex::from_bytes`] reads it back.
+    /// words, value count, the columns), the number of FSTs and each one's
+    /// bytes, and the values. [`ValueIndex::from_bytes`] reads it back.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let fst = self.map.as_fst().as_bytes();
-        let mut out = Vec::with_capacity(fst.len() + self.postings.len() + 64 + self.columns.len() * 32);
+        let mut out = Vec::with_capacity(self.heap_bytes() + 64 + self.columns.len() * 32);
         out.extend_from_slice(MAGIC);
         out.push(FORMAT_VERSION);
         out.extend_from_slice(&(self.limit as u64).to_le_bytes());
@@ -357,7 +376,9 @@ impl ValueIndex {
             }
             out.extend_from_slice(&(column.values as u64).to_le_bytes());
         }
-        for part in [fst, &self.postings[..]] {
+        out.extend_from_slice(&(self.maps.len() as u32).to_le_bytes());
+        let fsts = self.maps.iter().map(|map| map.as_fst().as_bytes());
+        for part in fsts.chain([&self.postings[..]]) {
             out.extend_from_slice(&(part.len() as u64).to_le_bytes());
             out.extend_from_slice(part);
         }
@@ -387,16 +408,23 @@ impl ValueIndex {
             let values = reader.u64()? as usize;
             columns.push(IndexedColumn { table, column, values });
         }
-        let length = reader.u64()? as usize;
-        let fst = reader.take(length)?.to_vec();
+        let shards = reader.u32()? as usize;
+        if shards > MAX_SHARDS {
+            return Err(ValueIndexError::BadHeader);
+        }
+        let mut maps = Vec::with_capacity(shards);
+        for _ in 0..shards {
+            let length = reader.u64()? as usize;
+            let map = Map::new(reader.take(length)?.to_vec())?;
+            map.as_fst().verify()?;
+            maps.push(map);
+        }
         let length = reader.u64()? as usize;
         let postings = reader.take(length)?.to_vec();
         if !reader.bytes.is_empty() {
             return Err(ValueIndexError::BadHeader);
         }
-        let map = Map::new(fst)?;
-        map.as_fst().verify()?;
-        Ok(ValueIndex { map, postings, columns, values, max_words, limit })
+        Ok(ValueIndex { maps, postings, columns, values, max_words, limit })
     }
 
     /// The values stored at `offset` in the postings, sorted.
@@ -468,7 +496,8 @@ impl PartialEq for ValueIndex {
             && self.max_words == other.max_words
             && self.values == other.values
             && self.columns == other.columns
-            && self.map.as_fst().as_bytes() == other.map.as_fst().as_bytes()
+            && self.maps.len() == other.maps.len()
+            && self.maps.iter().zip(&other.maps).all(|(a, b)| a.as_fst().as_bytes() == b.as_fst().as_bytes())
             && self.postings == other.postings
     }
 }
@@ -687,7 +716,12 @@ impl ValueIndexBuilder {
     }
 
     /// Sorts the entries and builds the FST.
-    pub fn finish(mut self) -> ValueIndex {
+    pub fn finish(self) -> ValueIndex {
+        self.finish_in_shards_of(MIN_SHARD_KEYS)
+    }
+
+    /// [`ValueIndexBuilder::finish`], with FST shards of at least `min_shard_keys` keys.
+    fn finish_in_shards_of(mut self, min_shard_keys: usize) -> ValueIndex {
         if self.open.is_some() {
             self.end_column();
         }
@@ -710,7 +744,7 @@ impl ValueIndexBuilder {
         sorted.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| entry(a.1).cmp(entry(b.1))));
         sorted.dedup_by(|a, b| a.0 == b.0 && entry(a.1) == entry(b.1));
         // Entries sort by key first (a key has no NUL), so each key's values are consecutive.
-        let mut builder = MapBuilder::memory();
+        let mut keys: Vec<(&[u8], u64)> = Vec::new();
         let mut postings = Vec::new();
         let mut group_start = 0;
         while group_start < sorted.len() {
@@ -720,7 +754,7 @@ impl ValueIndexBuilder {
                 .iter()
                 .position(|&(_, e)| !entry(e).starts_with(key) || entry(e)[key.len()] != 0)
                 .map_or(sorted.len(), |n| group_start + n);
-            builder.insert(key, postings.len() as u64).expect("sorted, distinct keys into memory");
+            keys.push((key, postings.len() as u64));
             write_varint(&mut postings, (group_end - group_start) as u64);
             for &(_, e) in &sorted[group_start..group_end] {
                 let rest = &entry(e)[key.len() + 1..];
@@ -731,9 +765,9 @@ impl ValueIndexBuilder {
             }
             group_start = group_end;
         }
-        let map = builder.into_map();
+        let maps = build_maps(&keys, min_shard_keys);
         ValueIndex {
-            map,
+            maps,
             postings,
             columns: self.columns,
             values: sorted.len(),
@@ -741,6 +775,30 @@ impl ValueIndexBuilder {
             limit: self.limit,
         }
     }
+}
+
+/// FSTs over consecutive ranges of sorted, distinct `keys` (each with its
+/// postings offset), built on as many threads as there are ranges: one FST
+/// for fewer than 2 x `min_shard_keys` keys, at most [`MAX_SHARDS`], and
+/// no more than the machine has cores.
+fn build_maps(keys: &[(&[u8], u64)], min_shard_keys: usize) -> Vec<Map<Vec<u8>>> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let shards = (keys.len() / min_shard_keys.max(1)).clamp(1, MAX_SHARDS.min(cores));
+    let build = |range: &[(&[u8], u64)]| {
+        let mut builder = MapBuilder::memory();
+        for (key, offset) in range {
+            builder.insert(key, *offset).expect("sorted, distinct keys into memory");
+        }
+        builder.into_map()
+    };
+    if shards == 1 {
+        return vec![build(keys)];
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> =
+            keys.chunks(keys.len().div_ceil(shards)).map(|range| scope.spawn(move || build(range))).collect();
+        handles.into_iter().map(|handle| handle.join().expect("an FST builder thread")).collect()
+    })
 }
 
 /// An email address or a URL: contact details, never a name to filter on.
@@ -996,5 +1054,35 @@ mod tests {
         }
         let empty = ValueIndex::default();
         assert_eq!(ValueIndex::from_bytes(&empty.to_bytes()).unwrap(), empty);
+    }
+
+    #[test]
+    fn a_sharded_index_finds_what_one_fst_finds() {
+        let names: Vec<String> = (0..3_000).map(|i| format!("Name{} Person{}", i % 977, i)).collect();
+        let build = |shard_keys: usize| {
+            let mut builder = ValueIndexBuilder::new(10_000);
+            builder.begin_column("person", "name");
+            for name in &names {
+                builder.offer(name);
+            }
+            builder.end_column();
+            builder.finish_in_shards_of(shard_keys)
+        };
+        let (whole, sharded) = (build(usize::MAX), build(100));
+        assert_eq!(whole.maps.len(), 1);
+        assert!(sharded.maps.len() > 1 || std::thread::available_parallelism().map_or(1, |n| n.get()) == 1);
+        assert_eq!(sharded.keys(), whole.keys());
+        for probe in ["name5 person5", "NAME976 PERSON2929", "name1 person2", "nobody"] {
+            assert_eq!(sharded.lookup(probe), whole.lookup(probe), "{probe}");
+        }
+        let question = "orders of Name3 Person3 and name9 person2940 or Name999 Person1";
+        let spans = |index: &ValueIndex| -> Vec<String> {
+            index.find_mentions(question).into_iter().map(|m| format!("{:?} {}", m.words, m.key)).collect()
+        };
+        assert_eq!(spans(&sharded), spans(&whole));
+        assert_eq!(spans(&whole).len(), 2, "{:?}", spans(&whole));
+        let reread = ValueIndex::from_bytes(&sharded.to_bytes()).unwrap();
+        assert_eq!(reread, sharded);
+        assert_eq!(reread.lookup("name5 person5"), whole.lookup("name5 person5"));
     }
 }

@@ -24,7 +24,10 @@
 //! read in chunks of [`SQLITE_CHUNK_ROWS`] rows by rowid, each chunk one JSON
 //! array (`json_group_array`), repeats being dropped by the builder; a table
 //! without rowids is read row by row instead, and a column with more than
-//! [`MAX_SCANNED_ROWS`] rows is left out. The builder keeps or drops each
+//! [`MAX_SCANNED_ROWS`] rows is left out. A SQLite column whose first rows
+//! sampling found to hold few values (a country, a status) is read with
+//! `DISTINCT` after all: its B-tree stays small, and a million rows are not
+//! handed over one by one. The builder keeps or drops each
 //! column whole ([`ValueIndexBuilder`]), so the cap is deterministic: the
 //! columns that come first fill the index, and a column that does not fit in
 //! what is left is left out (an info line names it), while later, smaller
@@ -109,7 +112,8 @@ pub(super) async fn build(source_name: &str, pool: &SourcePool, tables: &[FoundT
         builder.begin_column(&table.name, &column.name);
         // DISTINCT bounds what a large table sends; a table that fits in the room is cheaper read plainly.
         let distinct = table.approx_rows.is_none_or(|rows| rows > room as u64);
-        match read_column(pool, &table.from_sql, &column.name, room, distinct, &mut builder).await {
+        let few_values = !column.sample_values.is_empty();
+        match read_column(pool, &table.from_sql, &column.name, room, (distinct, few_values), &mut builder).await {
             Ok(true) => {}
             Ok(false) => {
                 builder.abandon_column();
@@ -197,15 +201,23 @@ fn column_query(dialect: Dialect, from_sql: &str, column: &str, room: usize, dis
 }
 
 /// Reads one column into the builder's open column (see the module doc);
-/// false when the column has more than [`MAX_SCANNED_ROWS`] rows.
+/// false when the column has more than [`MAX_SCANNED_ROWS`] rows. `distinct`:
+/// whether a distinct query bounds what a large table sends; `few_values`:
+/// whether sampling found few values in the first rows, so SQLite's DISTINCT
+/// (a temporary B-tree of those few) is cheaper than handing every row over.
 async fn read_column(
     pool: &SourcePool,
     from_sql: &str,
     column: &str,
     room: usize,
-    distinct: bool,
+    (distinct, few_values): (bool, bool),
     builder: &mut ValueIndexBuilder,
 ) -> Result<bool, sqlx::Error> {
+    if let SourcePool::Sqlite(_) = pool
+        && few_values
+    {
+        return read_values(pool, &column_query(Dialect::Sqlite, from_sql, column, room, true), true, builder).await;
+    }
     if let SourcePool::Sqlite(sqlite) = pool {
         match read_sqlite_chunks(sqlite, &sqlite_chunk_query(from_sql, column), builder).await {
             Ok(complete) => return Ok(complete),
