@@ -374,3 +374,15 @@ fn appearing_in_works_goes_through_the_link_table() {
     let most = sql("Which author appeared in the most books?");
     assert!(most.contains(r#"JOIN "book_author""#) && most.ends_with("LIMIT 1"), "{most}");
 }
+
+#[test]
+fn the_most_common_counts_the_rows_that_have_it() {
+    let genre = sql("What is the most common genre?");
+    assert!(
+        genre.starts_with(r#"SELECT "book"."genre", COUNT(*) AS "book_count" FROM "book" GROUP BY "book"."genre""#)
+    );
+    assert!(genre.ends_with("LIMIT 1"), "{genre}");
+    let cities = sql("What are the 3 least common cities among members?");
+    assert!(cities.contains(r#"COUNT(*) AS "member_count""#) && cities.ends_with("LIMIT 3"), "{cities}");
+    assert!(refusal("What is the most common city?").contains("among"), "members and branches both refer to cities");
+}

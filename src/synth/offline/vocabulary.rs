@@ -165,6 +165,7 @@ pub(crate) const STOPWORDS: &[&str] = &[
     "anybody",
     "somebody",
     "still",
+    "among",
     // Currencies after an amount ("more than 45 dollars"): the amount is the number.
     "dollar",
     "dollars",
@@ -352,6 +353,10 @@ pub(crate) enum Keyword {
     },
     /// "when": asks for a date.
     When,
+    /// "the most common" (`descending`) or "least common": ranks by how many rows have it.
+    MostCommon {
+        descending: bool,
+    },
     /// "month-over-month" (`month`), "year over year".
     PeriodOverPeriod {
         month: bool,
@@ -568,6 +573,10 @@ pub(crate) const KEYWORDS: &[(&[&str], Keyword)] = &[
     (&["greatest"], Keyword::Max),
     (&["most", "expensive"], Keyword::Superlative { concept: Concept::Price, descending: true }),
     (&["most", "recent"], Keyword::Superlative { concept: Concept::When, descending: true }),
+    (&["most", "common"], Keyword::MostCommon { descending: true }),
+    (&["most", "frequent"], Keyword::MostCommon { descending: true }),
+    (&["least", "common"], Keyword::MostCommon { descending: false }),
+    (&["least", "frequent"], Keyword::MostCommon { descending: false }),
     (&["most"], Keyword::Max),
     (&["top"], Keyword::Top { descending: true }),
     (&["best"], Keyword::Top { descending: true }),

@@ -87,6 +87,7 @@ fn named_tables(frame: &Frame) -> Vec<TableId> {
             match key {
                 RankKey::Count(e) => add(Some(&e.link)),
                 RankKey::Measure(_, m) => add(measure_qualifier(m).as_ref()),
+                RankKey::Occurrences => {}
             }
         }
     }
@@ -545,7 +546,16 @@ impl Resolver<'_> {
             Subject::Entity(e) => Some(e.link.table),
             Subject::Attribute(_) | Subject::Period { .. } => None,
         };
+        let occurrences;
+        let key = match key {
+            RankKey::Occurrences => {
+                occurrences = RankKey::Count(self.occurring_rows(subject)?);
+                &occurrences
+            }
+            key => key,
+        };
         let mut query = match key {
+            RankKey::Occurrences => unreachable!("replaced by the rows counted above"),
             RankKey::Count(counted) => {
                 if let Subject::Entity(subject) = subject {
                     refuse_counting_per_itself(counted, subject)?;
@@ -594,6 +604,43 @@ impl Resolver<'_> {
         };
         query.limit = limit;
         Ok(query)
+    }
+
+    /// The rows that count how common each subject is: a column's own rows
+    /// ("the most common billing country": invoices), or the rows of the one
+    /// table that refers to a table ("the most common genre": tracks).
+    fn occurring_rows(&mut self, subject: &Subject) -> Result<EntityRef, Abstention> {
+        let (table, text) = match subject {
+            Subject::Attribute(attribute) => {
+                let column = self.choose_column(attribute, &self.named.clone(), |_| true)?;
+                return Ok(EntityRef {
+                    link: EntityLink { table: column.table, role: None },
+                    text: attribute.text.clone(),
+                });
+            }
+            Subject::Entity(entity) => (entity.link.table, &entity.text),
+            Subject::Period { text, .. } => {
+                return Err(abstain(format!("'{text}' needs what to count (say 'most ... orders')")));
+            }
+        };
+        let referring: Vec<TableId> = (0..self.catalog.tables.len())
+            .filter(|&t| t != table && self.parents(t).iter().any(|(referenced, _)| *referenced == table))
+            .collect();
+        match referring.as_slice() {
+            [one] => Ok(EntityRef { link: EntityLink { table: *one, role: None }, text: text.clone() }),
+            [] => Err(abstain(format!(
+                "nothing refers to {} to count how common each is",
+                self.catalog.table_name(table)
+            ))),
+            several => {
+                let names: Vec<&str> = several.iter().map(|&t| self.catalog.table_name(t)).collect();
+                Err(abstain(format!(
+                    "'{text}' could be most common among {}: name which (such as 'among {}')",
+                    join_names(&names),
+                    names[0]
+                )))
+            }
+        }
     }
 
     /// Every leftover verb must name something the query involves: a table it

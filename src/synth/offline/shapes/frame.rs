@@ -94,6 +94,9 @@ pub(crate) enum RankKey {
     Count(EntityRef),
     /// "by revenue", "the highest total"; the function when the question names one.
     Measure(Option<AggFunc>, Measure),
+    /// "the most common genre": how many rows have each; for a table, the
+    /// rows of the one table that refers to it, for a column, its own rows.
+    Occurrences,
 }
 
 #[derive(Debug, Clone, PartialEq)]

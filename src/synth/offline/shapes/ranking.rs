@@ -14,6 +14,20 @@ impl Reader<'_> {
         for i in 0..self.items.len() {
             match self.keyword(i) {
                 Some(Keyword::Top { descending }) => return self.read_top(i, descending).map(Some),
+                Some(Keyword::MostCommon { descending }) => {
+                    // "the most common genre (among tracks)": counted rows, named or implied.
+                    self.mark([i]);
+                    let limit = i.checked_sub(1).and_then(|before| self.take_limit(before));
+                    let subject = self.take_subject(i + 1)?;
+                    let key = match self.next_where(i + 1, |j| self.is_entity(j), |_| true) {
+                        Some(counted) => {
+                            self.mark([counted]);
+                            RankKey::Count(self.entity(counted)?)
+                        }
+                        None => RankKey::Occurrences,
+                    };
+                    return Ok(Some(Select::Ranked { subject, key, descending, limit }));
+                }
                 Some(Keyword::Superlative { concept, descending }) => {
                     let limit = i.checked_sub(1).and_then(|before| self.take_limit(before));
                     return self.read_superlative(i, concept, descending, limit).map(Some);
