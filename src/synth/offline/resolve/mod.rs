@@ -6,8 +6,9 @@
 //!
 //! Files: this one holds the entry point and one method per question shape;
 //! `columns` chooses columns and measures, `dates` the date for years and
-//! months, `clauses` builds grouping, filters, HAVING and ORDER BY, and
-//! `joining` grows the join tree and knows when joins repeat rows.
+//! months, `clauses` builds grouping, filters, HAVING and ORDER BY,
+//! `joining` grows the join tree and knows when joins repeat rows, `ranking`
+//! builds rankings, `units` checks and converts the units a question states.
 //!
 //! Invariants: a choice between equally good columns is an abstention
 //! ("ambiguous: ..."), never a guess. A count over joins that repeat the
@@ -20,6 +21,8 @@ mod clauses;
 mod columns;
 mod dates;
 mod joining;
+mod ranking;
+mod units;
 
 use super::catalog::{Catalog, ColumnFacts, ColumnId, ForeignKeyId, NumericExpr, TableId, ValueKind, bare_name};
 use super::confidence::{Confidence, cost};
@@ -33,6 +36,7 @@ use super::shapes::{
 use super::tokens::{is_singular, singular, snake_case, stem};
 use super::vocabulary::{CONCEPT_WORDS, CompareOp, Concept, QUANTITY_WORDS, duration_unit};
 use crate::synth::Abstention;
+use units::Scale;
 
 fn abstain(reason: impl Into<String>) -> Abstention {
     Abstention { reason: reason.into() }
@@ -127,21 +131,6 @@ fn measure_qualifier(measure: &Measure) -> Option<EntityLink> {
     match measure {
         Measure::Attribute(a) => a.qualifier,
         Measure::Concept { qualifier, .. } => *qualifier,
-    }
-}
-
-/// A duration converted to the unit a question asks in (see [`Expr::Scaled`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Scale {
-    multiply: u64,
-    divide: u64,
-    /// The unit asked for, for the result's name ("avg_minutes").
-    unit: String,
-}
-
-impl Scale {
-    fn apply(&self, expr: Expr) -> Expr {
-        Expr::Scaled { expr: Box::new(expr), multiply: self.multiply, divide: self.divide }
     }
 }
 
@@ -529,120 +518,6 @@ impl Resolver<'_> {
         }
     }
 
-    /// Top-N and "which X has the most Y".
-    fn ranked(
-        &mut self,
-        subject: &Subject,
-        key: &RankKey,
-        descending: bool,
-        limit: Option<u64>,
-    ) -> Result<Query, Abstention> {
-        if self.group.is_some() {
-            return Err(abstain("ranking within groups ('top N per ...') is not supported offline"));
-        }
-        self.refuse_having()?;
-        let limit = limit.or_else(|| is_singular(subject_text(subject)).then_some(1));
-        let subject_table = match subject {
-            Subject::Entity(e) => Some(e.link.table),
-            Subject::Attribute(_) | Subject::Period { .. } => None,
-        };
-        let occurrences;
-        let key = match key {
-            RankKey::Occurrences => {
-                occurrences = RankKey::Count(self.occurring_rows(subject)?);
-                &occurrences
-            }
-            key => key,
-        };
-        let mut query = match key {
-            RankKey::Occurrences => unreachable!("replaced by the rows counted above"),
-            RankKey::Count(counted) => {
-                if let Subject::Entity(subject) = subject {
-                    refuse_counting_per_itself(counted, subject)?;
-                }
-                let mut draft = Draft::new(counted.link.table);
-                self.group_by_subject(&mut draft, subject)?;
-                self.prepare(&mut draft)?;
-                let alias = count_alias(self.catalog, counted.link);
-                let count = self.count_expr(&draft.tree, 0)?;
-                draft.outputs.push(Output { expr: count, alias: Some(alias.clone()) });
-                self.ranked_order(draft, &alias, descending)
-            }
-            RankKey::Measure(func, measure) => {
-                let mut near: Vec<TableId> = subject_table.into_iter().collect();
-                near.extend(self.named.iter().copied().filter(|t| Some(*t) != subject_table));
-                let wanted_func = *func;
-                // "the first employee we hired": rows ranked by a date the question names.
-                let dated = matches!(measure, Measure::Attribute(a) if a.candidates.iter().all(|c| c.date));
-                let additive = !dated && wanted_func.is_none_or(|f| f != AggFunc::Min && f != AggFunc::Max);
-                let numeric = self.numeric(measure, &near, additive)?;
-                let scale = self.check_units(&numeric)?;
-                let per_row = subject_table.is_some_and(|s| self.reaches_without_fan_out(s, numeric.expr.table()));
-                if per_row && let Some(subject_table) = subject_table {
-                    self.ranked_rows(subject_table, &numeric, descending, scale.as_ref())?
-                } else {
-                    let func = match wanted_func {
-                        Some(func) => func,
-                        None => self.default_total(&numeric, measure),
-                    };
-                    let mut draft = Draft::new(numeric.expr.table());
-                    self.group_by_subject(&mut draft, subject)?;
-                    self.prepare(&mut draft)?;
-                    if matches!(func, AggFunc::Sum | AggFunc::Avg) {
-                        self.refuse_double_counting(&draft.tree, 0, measure.text())?;
-                    }
-                    let alias = aggregate_alias(func, scale.as_ref().map_or(&numeric.name, |s| &s.unit));
-                    let value = Expr::Aggregate(func, Box::new(numeric_expr(numeric.expr, 0)));
-                    let value = match &scale {
-                        Some(scale) => scale.apply(value),
-                        None => value,
-                    };
-                    draft.outputs.push(Output { expr: value, alias: Some(alias.clone()) });
-                    self.ranked_order(draft, &alias, descending)
-                }
-            }
-        };
-        query.limit = limit;
-        Ok(query)
-    }
-
-    /// The rows that count how common each subject is: a column's own rows
-    /// ("the most common billing country": invoices), or the rows of the one
-    /// table that refers to a table ("the most common genre": tracks).
-    fn occurring_rows(&mut self, subject: &Subject) -> Result<EntityRef, Abstention> {
-        let (table, text) = match subject {
-            Subject::Attribute(attribute) => {
-                let column = self.choose_column(attribute, &self.named.clone(), |_| true)?;
-                return Ok(EntityRef {
-                    link: EntityLink { table: column.table, role: None },
-                    text: attribute.text.clone(),
-                });
-            }
-            Subject::Entity(entity) => (entity.link.table, &entity.text),
-            Subject::Period { text, .. } => {
-                return Err(abstain(format!("'{text}' needs what to count (say 'most ... orders')")));
-            }
-        };
-        let referring: Vec<TableId> = (0..self.catalog.tables.len())
-            .filter(|&t| t != table && self.parents(t).iter().any(|(referenced, _)| *referenced == table))
-            .collect();
-        match referring.as_slice() {
-            [one] => Ok(EntityRef { link: EntityLink { table: *one, role: None }, text: text.clone() }),
-            [] => Err(abstain(format!(
-                "nothing refers to {} to count how common each is",
-                self.catalog.table_name(table)
-            ))),
-            several => {
-                let names: Vec<&str> = several.iter().map(|&t| self.catalog.table_name(t)).collect();
-                Err(abstain(format!(
-                    "'{text}' could be most common among {}: name which (such as 'among {}')",
-                    join_names(&names),
-                    names[0]
-                )))
-            }
-        }
-    }
-
     /// Every leftover verb must name something the query involves: a table it
     /// joins ("bought" -> invoice), a column whose name it begins ("billed" ->
     /// `billing_country`), or a role it joins through ("supports" -> `support_rep_id`).
@@ -660,116 +535,6 @@ impl Resolver<'_> {
             }
         }
         Ok(())
-    }
-
-    /// "average track length in milliseconds": every unit word must fit the
-    /// chosen measure (name it as a candidate column, or a concept it has).
-    /// A unit of time the question asks in ("in minutes") converts the
-    /// measure from its column's unit: the scale to apply, if any.
-    fn check_units(&mut self, numeric: &Numeric) -> Result<Option<Scale>, Abstention> {
-        let columns: Vec<ColumnId> = match numeric.expr {
-            NumericExpr::Column(c) => vec![c],
-            NumericExpr::Product(a, b) => vec![a, b],
-        };
-        let mut scale = None;
-        for unit in &self.frame.units {
-            if let Some(asked) = duration_unit(unit.text()) {
-                let converted = self.duration_scale(numeric, asked, unit.text())?;
-                if scale.is_some_and(|s| s != converted) {
-                    return Err(abstain("the question names two units of time"));
-                }
-                scale = Some(converted);
-                continue;
-            }
-            let fits = match unit {
-                Measure::Attribute(attribute) => attribute.candidates.iter().any(|c| columns.contains(&c.column)),
-                Measure::Concept { concept, .. } => {
-                    // "salary cost": a cost is an amount of money.
-                    let money_words =
-                        |c: &Concept| *c == *concept || (*concept == Concept::Price && *c == Concept::Money);
-                    numeric.concept.as_ref().is_some_and(money_words)
-                        || columns.iter().any(|&c| self.catalog.column(c).concepts.iter().any(money_words))
-                }
-            };
-            if !fits {
-                return Err(abstain(format!(
-                    "'{}' does not fit {}, the measure chosen",
-                    unit.text(),
-                    self.describe_numeric(numeric.expr)
-                )));
-            }
-        }
-        Ok(scale)
-    }
-
-    /// From a duration column's unit to the unit `asked` (milliseconds in
-    /// one): a `Milliseconds` column "in minutes" divides by 60000. A
-    /// duration column without a unit in its name (`length`, `runtime`) is
-    /// taken to be in minutes, as running times usually are; anything else is
-    /// not a duration.
-    pub(super) fn duration_scale(&mut self, numeric: &Numeric, asked: u64, text: &str) -> Result<Scale, Abstention> {
-        const MINUTE: u64 = 60_000;
-        let NumericExpr::Column(column) = numeric.expr else {
-            return Err(abstain(format!("'{text}' does not fit {}", self.describe_numeric(numeric.expr))));
-        };
-        let facts = self.catalog.column(column);
-        let named = facts.words.iter().find_map(|w| duration_unit(w));
-        let own = match named {
-            Some(own) => own,
-            None if facts.concepts.contains(&Concept::Duration) => {
-                let reason = format!("took {} to be in minutes", self.catalog.describe(column));
-                self.confidence.doubt(cost::NEARBY_COLUMN, reason);
-                MINUTE
-            }
-            None => {
-                return Err(abstain(format!(
-                    "'{text}' does not fit {}, the measure chosen",
-                    self.describe_numeric(numeric.expr)
-                )));
-            }
-        };
-        let unit = text.split_whitespace().last().unwrap_or(text).to_lowercase();
-        Ok(if own >= asked {
-            Scale { multiply: own / asked, divide: 1, unit }
-        } else {
-            Scale { multiply: 1, divide: asked / own, unit }
-        })
-    }
-
-    /// Rows of one table ordered by a value of each row ("the 10 longest tracks").
-    fn ranked_rows(
-        &mut self,
-        table: TableId,
-        numeric: &Numeric,
-        descending: bool,
-        scale: Option<&Scale>,
-    ) -> Result<Query, Abstention> {
-        let mut draft = Draft::new(table);
-        for column in self.display_columns(table)? {
-            self.push_column(&mut draft, 0, column);
-        }
-        let node = self.attach(&mut draft.tree, numeric.expr.table())?;
-        let value = numeric_expr(numeric.expr, node);
-        match (numeric.expr, scale) {
-            // "the 5 longest tracks in minutes": the value shown in the unit asked.
-            (_, Some(scale)) => {
-                draft.outputs.push(Output { expr: scale.apply(value.clone()), alias: Some(scale.unit.clone()) })
-            }
-            (NumericExpr::Column(column), None) if column.table == table => self.push_column(&mut draft, node, column),
-            _ => draft.outputs.push(Output { expr: value.clone(), alias: Some(numeric.name.clone()) }),
-        }
-        self.prepare(&mut draft)?;
-        if draft.tree.multiplies(0) {
-            return Err(abstain(format!(
-                "ranking {} here would repeat rows (a join multiplies them)",
-                self.catalog.table_name(table)
-            )));
-        }
-        let mut order = vec![(OrderKey::Expr(value), descending)];
-        order.extend(self.key_exprs(table, 0).into_iter().map(|k| (OrderKey::Expr(k), false)));
-        let mut query = draft.into_query();
-        query.order_by = order;
-        Ok(query)
     }
 }
 
@@ -881,136 +646,4 @@ fn join_names<S: AsRef<str>>(names: &[S]) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    use crate::dialect::Dialect;
-    use crate::synth::offline::OfflineSynthesizer;
-    use crate::synth::offline::fixtures::shop;
-
-    fn sql(question: &str) -> Result<String, String> {
-        let synth = OfflineSynthesizer::new(&shop(Dialect::Postgres), &Default::default(), 0.6);
-        synth.synthesize(question).map(|answer| answer.sql).map_err(|abstention| abstention.reason)
-    }
-
-    #[test]
-    fn revenue_per_category_uses_line_amounts_not_double_counted_order_totals() {
-        let revenue = sql("Total revenue per category").unwrap();
-        assert!(
-            revenue.contains(r#"SUM("order_item"."unit_price" * "order_item"."quantity") AS "total_revenue""#),
-            "{revenue}"
-        );
-        let totals = sql("Total order total per category").unwrap_err();
-        assert!(totals.contains("counted more than once"), "{totals}");
-        let per_customer = sql("Total revenue per customer").unwrap();
-        assert!(per_customer.contains(r#"SUM("orders"."total")"#), "{per_customer}");
-    }
-
-    #[test]
-    fn counts_over_joins_that_repeat_rows_count_distinct_keys() {
-        let per_category = sql("How many customers per category?").unwrap();
-        assert!(
-            per_category.contains(r#"COUNT(DISTINCT "customer"."customer_id") AS "customer_count""#),
-            "{per_category}"
-        );
-        let per_customer = sql("How many orders per customer?").unwrap();
-        assert!(per_customer.contains(r#"COUNT(*) AS "order_count""#), "{per_customer}");
-    }
-
-    #[test]
-    fn values_with_more_than_n_related_rows_group_and_compare_the_count() {
-        let countries = sql("Which countries have more than 5 customers?").unwrap();
-        assert!(countries.starts_with(r#"SELECT "customer"."country", COUNT(*) AS "customer_count""#), "{countries}");
-        assert!(countries.contains(r#"WHERE "customer"."country" IS NOT NULL"#), "{countries}");
-        assert!(
-            countries.contains(r#"GROUP BY "customer"."country" HAVING COUNT(*) > 5 ORDER BY "customer_count" DESC"#),
-            "{countries}"
-        );
-    }
-
-    #[test]
-    fn average_number_of_related_rows_averages_the_counts_per_group() {
-        let average = sql("What is the average number of orders per customer?").unwrap();
-        assert!(average.starts_with(r#"SELECT AVG("order_count") AS "avg_order_count" FROM (SELECT"#), "{average}");
-        assert!(average.contains(r#"COUNT(*) AS "order_count""#) && average.ends_with(r#"AS "grouped""#), "{average}");
-        assert!(!average.contains("ORDER BY"), "{average}");
-        assert!(sql("What is the average number of orders?").unwrap_err().contains("per"));
-    }
-
-    #[test]
-    fn a_role_joins_the_self_reference_under_its_own_alias() {
-        let managers = sql("How many employees does each manager have?").unwrap();
-        assert!(
-            managers.contains(r#"JOIN "employee" AS "manager" ON "employee"."manager_id" = "manager"."employee_id""#),
-            "{managers}"
-        );
-        assert!(
-            managers.starts_with(r#"SELECT "manager"."employee_id", "manager"."first_name", "manager"."last_name""#),
-            "{managers}"
-        );
-    }
-
-    #[test]
-    fn questions_this_reader_cannot_express_abstain() {
-        assert!(sql("List the discontinued products").unwrap_err().contains("'discontinued'"));
-        assert!(sql("How many employees per employee?").unwrap_err().contains("relationship"));
-        assert!(sql("Which employee has the most employees?").unwrap_err().contains("relationship"));
-    }
-
-    #[test]
-    fn ties_between_columns_or_dates_abstain_and_name_them() {
-        assert_eq!(sql("List all names").unwrap_err(), "ambiguous: 'names' matches category.name and product.name");
-        let dates = sql("How many employees in 2020?").unwrap_err();
-        assert!(dates.contains("employee.hire_date") && dates.contains("employee.birth_date"), "{dates}");
-        assert!(sql("How many employees were hired in 2020?").is_ok());
-        assert!(sql("How many employees per customer?").unwrap_err().contains("no foreign-key path"));
-    }
-
-    #[test]
-    fn aliases_read_naturally() {
-        assert_eq!(aggregate_alias(AggFunc::Sum, "revenue"), "total_revenue");
-        assert_eq!(aggregate_alias(AggFunc::Sum, "total"), "total");
-        assert_eq!(aggregate_alias(AggFunc::Avg, "unit_price"), "avg_unit_price");
-        assert_eq!(aggregate_alias(AggFunc::Max, "milliseconds"), "max_milliseconds");
-    }
-
-    #[test]
-    fn singular_subjects_ask_for_one_row() {
-        assert!(is_singular("employee"));
-        assert!(is_singular("country"));
-        assert!(!is_singular("customers"));
-        assert!(!is_singular("media types"));
-        assert!(is_singular("status"));
-    }
-
-    #[test]
-    fn names_join_into_a_sentence() {
-        assert_eq!(join_names(&["A.x"]), "A.x");
-        assert_eq!(join_names(&["A.x", "B.x", "C.x"]), "A.x, B.x and C.x");
-    }
-
-    #[test]
-    fn an_average_of_line_amounts_named_after_their_parent_is_per_parent_row() {
-        let per_product = sql("What is the average product revenue per category?").unwrap();
-        assert!(per_product.contains(r#"1.0 * SUM("order_item"."unit_price" * "order_item"."quantity") / NULLIF(COUNT(DISTINCT "product"."product_id"), 0)"#), "{per_product}");
-        assert!(per_product.contains(r#"GROUP BY "category"."#), "{per_product}");
-        let line_average = sql("What is the average unit price of order items?").unwrap();
-        assert!(
-            line_average.contains(r#"AVG("order_item"."unit_price")"#),
-            "the measure's own table named: {line_average}"
-        );
-    }
-
-    #[test]
-    fn people_are_the_table_of_people_and_two_such_tables_are_ambiguous() {
-        // The shop has customers (full_name) and employees (first and last name).
-        let people = sql("How many people were hired in 2020?").unwrap_err();
-        assert!(people.contains("ambiguous: 'people'"), "{people}");
-    }
-
-    #[test]
-    fn the_highest_paid_rank_by_money() {
-        let paid = sql("Who are the 3 highest paid customers?").unwrap();
-        assert!(paid.contains("DESC") && paid.ends_with("LIMIT 3"), "{paid}");
-    }
-}
+mod tests;
