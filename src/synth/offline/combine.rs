@@ -23,6 +23,12 @@ pub(super) enum Resolved {
         whole: Box<Query>,
         percent: bool,
     },
+    /// Each group's share of the figure over all groups.
+    SharePerGroup {
+        parts: Box<Query>,
+        whole: Box<Query>,
+        percent: bool,
+    },
     Periods {
         base: Box<Query>,
         current: Box<Query>,
@@ -70,7 +76,14 @@ pub(super) fn resolve_frame(
         return resolve::resolve(frame, catalog, graph, confidence).map(|q| Resolved::One(Box::new(q)));
     };
     if frame.group.is_some() {
-        return Err(Abstention { reason: "a share per group is not supported offline".into() });
+        // "what share of revenue comes from each country": each group's figure
+        // over the figure of all groups, under the same conditions.
+        let parts = resolve::resolve(frame, catalog, graph, confidence)?;
+        let mut whole_frame = frame.clone();
+        whole_frame.group = None;
+        whole_frame.order = None;
+        let whole = resolve::resolve(&whole_frame, catalog, graph, confidence)?;
+        return Ok(Resolved::SharePerGroup { parts: Box::new(parts), whole: Box::new(whole), percent });
     }
     let whole_filter = |f: &Filter| matches!(f, Filter::Period(_) | Filter::MonthOfYear { .. });
     if frame.filters.is_empty() {
@@ -99,6 +112,15 @@ impl Resolved {
                     "{} of ({}) over ({})",
                     if *percent { "percentage" } else { "share" },
                     restate(catalog, part),
+                    restate(catalog, whole)
+                ),
+            ),
+            Resolved::SharePerGroup { parts, whole, percent } => (
+                render::render_share_per_group(catalog, parts, whole, *percent),
+                format!(
+                    "{} of ({}) in ({})",
+                    if *percent { "percentage" } else { "share" },
+                    restate(catalog, parts),
                     restate(catalog, whole)
                 ),
             ),

@@ -146,6 +146,40 @@ pub(crate) fn render_share(catalog: &Catalog, part: &Query, whole: &Query, perce
     )
 }
 
+/// `SELECT "country", 1.0 * "total_revenue" / NULLIF((whole), 0) AS "share"
+/// FROM (parts) AS "parts" ORDER BY "share" DESC, "country"`: each group's
+/// figure over the figure of all groups (or 100 times it for a percentage).
+pub(crate) fn render_share_per_group(catalog: &Catalog, parts: &Query, whole: &Query, percent: bool) -> String {
+    let quote = |name: &str| catalog.dialect().quote_ident(name);
+    let (factor, alias) = if percent { ("100.0", "percentage") } else { ("1.0", "share") };
+    let names: Vec<String> = parts
+        .outputs
+        .iter()
+        .map(|o| o.alias.clone().unwrap_or_else(|| output_name(catalog, &o.expr)))
+        .map(|name| quote(&name))
+        .collect();
+    let (figure, groups) = names.split_last().expect("a figure per group");
+    let mut inner = parts.clone();
+    inner.order_by.clear();
+    let groups = groups.join(", ");
+    format!(
+        "SELECT {groups}, {factor} * {figure} / NULLIF(({}), 0) AS {} FROM ({}) AS {} ORDER BY {} DESC, {groups}",
+        render(catalog, whole),
+        quote(alias),
+        render(catalog, &inner),
+        quote("parts"),
+        quote(alias)
+    )
+}
+
+/// The name a database gives an output without an alias: its column's name.
+fn output_name(catalog: &Catalog, expr: &Expr) -> String {
+    match expr {
+        Expr::Column { column, .. } => catalog.column_name(*column).to_string(),
+        _ => "value".to_string(),
+    }
+}
+
 /// One figure over two periods as a single row: `COALESCE((current), 0) -
 /// COALESCE((base), 0) AS "change"`, the same as a percentage of the base
 /// (NULL when the base is 0), or both figures side by side, each named after
