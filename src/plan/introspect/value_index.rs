@@ -38,6 +38,7 @@
 //! Cost: one query per column read; values are held once, in the builder's
 //! arena, then sorted and compiled into the FST.
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use futures_util::TryStreamExt;
@@ -240,29 +241,45 @@ fn sqlite_chunk_query(from_sql: &str, column: &str) -> String {
     )
 }
 
-/// Reads a SQLite column chunk by chunk; false when it has more than [`MAX_SCANNED_ROWS`] rows.
+/// Reads a SQLite column chunk by chunk; false when it has more than
+/// [`MAX_SCANNED_ROWS`] rows. The next chunk is queried (on SQLite's worker
+/// thread) while this one is offered to the builder (on this one).
 async fn read_sqlite_chunks(
     pool: &sqlx::SqlitePool,
     sql: &str,
     builder: &mut ValueIndexBuilder,
 ) -> Result<bool, sqlx::Error> {
-    let mut after = i64::MIN;
+    let fetch = |after: i64| {
+        let (pool, sql) = (pool.clone(), sql.to_string());
+        tokio::spawn(async move {
+            sqlx::query_as::<_, (Option<i64>, String)>(&sql).bind(after).persistent(false).fetch_one(&pool).await
+        })
+    };
+    let mut next = fetch(i64::MIN);
     let mut read: u64 = 0;
     loop {
-        let (last, json): (Option<i64>, String) =
-            sqlx::query_as(sql).bind(after).persistent(false).fetch_one(pool).await?;
+        let (last, json) = next.await.map_err(|e| sqlx::Error::Protocol(format!("a chunk reader failed: {e}")))??;
         let Some(last) = last else { return Ok(true) };
-        let values: Vec<String> = serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+        next = fetch(last);
+        // Borrowed from the JSON text when no value has an escape (no copy per value), else owned.
+        let values: Vec<Cow<'_, str>> = match serde_json::from_str::<Vec<&str>>(&json) {
+            Ok(borrowed) => borrowed.into_iter().map(Cow::Borrowed).collect(),
+            Err(_) => serde_json::from_str::<Vec<String>>(&json)
+                .map_err(|e| sqlx::Error::Decode(Box::new(e)))?
+                .into_iter()
+                .map(Cow::Owned)
+                .collect(),
+        };
         read += values.len() as u64;
         if read > MAX_SCANNED_ROWS {
             return Ok(false);
         }
         for value in &values {
             if !builder.offer(value) {
+                next.abort();
                 return Ok(true);
             }
         }
-        after = last;
     }
 }
 

@@ -33,7 +33,7 @@
 
 use std::collections::HashSet;
 use std::fmt;
-use std::hash::{BuildHasher, RandomState};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
 
 use fst::raw::Node;
@@ -565,8 +565,8 @@ struct OpenColumn {
     room: usize,
     /// Distinct values offered, whether indexed or not.
     offered: usize,
-    /// Hashes of the values offered, to ignore repeats (readers need not ask for DISTINCT).
-    seen: HashSet<u64>,
+    /// Fingerprints of the values offered, to ignore repeats (readers need not ask for DISTINCT).
+    seen: HashSet<u64, BuildHasherDefault<Prehashed>>,
     offered_chars: usize,
     first_entry: usize,
     arena_start: usize,
@@ -585,7 +585,39 @@ pub struct ValueIndexBuilder {
     columns: Vec<IndexedColumn>,
     max_words: usize,
     open: Option<OpenColumn>,
-    hasher: RandomState,
+}
+
+/// A hasher for keys that are already fingerprints: it passes them through.
+#[derive(Default)]
+struct Prehashed(u64);
+
+impl Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = fingerprint(bytes);
+    }
+
+    fn write_u64(&mut self, fingerprint: u64) {
+        self.0 = fingerprint;
+    }
+}
+
+/// A 64-bit fingerprint of a value (FNV-1a, then a final mix so every bit
+/// depends on every byte): a million values collide with a chance of about
+/// one in 10^7, which would only leave one value out of the index.
+fn fingerprint(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for &byte in bytes {
+        hash = (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash ^= hash >> 33;
+    hash = hash.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    hash ^= hash >> 33;
+    hash = hash.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    hash ^ (hash >> 33)
 }
 
 impl ValueIndexBuilder {
@@ -598,7 +630,6 @@ impl ValueIndexBuilder {
             columns: Vec::new(),
             max_words: 0,
             open: None,
-            hasher: RandomState::new(),
         }
     }
 
@@ -617,7 +648,7 @@ impl ValueIndexBuilder {
             column: column.to_string(),
             room: self.room(),
             offered: 0,
-            seen: HashSet::new(),
+            seen: HashSet::default(),
             offered_chars: 0,
             first_entry: self.entries.len(),
             arena_start: self.arena.len(),
@@ -633,7 +664,7 @@ impl ValueIndexBuilder {
     /// values knows the column is complete when fewer come back.
     pub fn offer(&mut self, value: &str) -> bool {
         let Some(open) = self.open.as_mut() else { return false };
-        if !open.seen.insert(self.hasher.hash_one(value)) {
+        if !open.seen.insert(fingerprint(value.as_bytes())) {
             return open.offered <= open.room;
         }
         open.offered += 1;
