@@ -57,7 +57,7 @@ use crate::secret::redact;
 use crate::sink::manifest::{ColumnRecord, Interpretation, LlmUsage, Manifest, QuestionRecord, Stats, Status};
 use crate::sink::output::{JobOutput, OutputLocation, OutputRoot};
 use crate::sink::parquet::spawn_parquet_writer;
-use crate::sink::report::{Compare, ReportOptions, write_report};
+use crate::sink::report::{Compare, REPORT_FILE, ReportOptions, build_report};
 use crate::synth::llm::{JobUsage, LlmSynthesizer};
 use crate::synth::offline::OfflineSynthesizer;
 use crate::synth::{SqlAnswer, SynthesizerKind};
@@ -225,14 +225,15 @@ impl Pipeline {
             stats: Stats::tally(&records).with_llm_usage(llm_usage),
             questions: records,
         };
+        // The report (when on) goes out with the manifest, before it: both durable in one go.
+        let mut companions = Vec::new();
         if self.settings.output.report {
             let started = Instant::now();
             let options = ReportOptions { rows: self.settings.output.report_rows, compare: Compare::PreviousRun };
-            let written = write_report(&output, &manifest, options).await;
+            companions.push((REPORT_FILE, build_report(&output, &manifest, options).await));
             observe_stage("report", started);
-            written.map_err(|e| JobFailure::Output { location: output.location(), message: e.to_string() })?;
         }
-        output.write_manifest(&manifest).await.map_err(output_error)?;
+        output.write_manifest_after(&manifest, companions).await.map_err(output_error)?;
         info!(job_id = %job.job_id, ok = manifest.stats.ok, failed = manifest.stats.failed,
               unanswered = manifest.stats.unanswered, "job finished");
         Ok(JobOutcome { manifest, location: output.location(), reused: false })

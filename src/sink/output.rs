@@ -147,6 +147,11 @@ impl OutputRoot {
         Ok(OutputRoot { location: location.clone(), backend })
     }
 
+    /// Where this root is, as configured.
+    pub fn location(&self) -> &OutputLocation {
+        &self.location
+    }
+
     /// The outputs of one job: `<root>/<job_id>/`.
     pub fn job(self: &Arc<Self>, job_id: &str) -> JobOutput {
         JobOutput { root: self.clone(), job_id: job_id.to_string() }
@@ -337,21 +342,40 @@ impl JobOutput {
     /// Publishes the manifest, last: returns once it (and, locally, every
     /// answer renamed before it) is durable.
     pub async fn write_manifest(&self, manifest: &Manifest) -> io::Result<()> {
-        self.publish(MANIFEST_FILE, manifest.to_bytes()).await
+        self.write_manifest_after(manifest, Vec::new()).await
     }
 
-    /// Publishes a whole small file of this job (the manifest, the report)
-    /// atomically: locally a durable temporary file renamed, in a store one
-    /// PUT. Returns once it is durable.
+    /// Publishes `files` of this job (the report), then the manifest, last:
+    /// each file is published whole before the next; returns once all are
+    /// durable (locally two rounds of group commit for them all).
+    pub async fn write_manifest_after(&self, manifest: &Manifest, files: Vec<(&str, Vec<u8>)>) -> io::Result<()> {
+        let mut files = files;
+        files.push((MANIFEST_FILE, manifest.to_bytes()));
+        self.publish_all(files).await
+    }
+
+    /// Publishes a whole small file of this job atomically (locally a durable
+    /// temporary file renamed, in a store one PUT); returns once it is durable.
     pub async fn publish(&self, file_name: &str, bytes: Vec<u8>) -> io::Result<()> {
+        self.publish_all(vec![(file_name, bytes)]).await
+    }
+
+    /// Publishes whole files of this job in order, each visible only whole.
+    async fn publish_all(&self, files: Vec<(&str, Vec<u8>)>) -> io::Result<()> {
         match &self.root.backend {
             Backend::Local { root, durability } => {
-                let path = Self::local_dir(root, &self.job_id).join(file_name);
-                atomic::write_file_durably(&path, &bytes, durability).await
+                let dir = Self::local_dir(root, &self.job_id);
+                let paths: Vec<PathBuf> = files.iter().map(|(name, _)| dir.join(name)).collect();
+                let files: Vec<(&Path, &[u8])> =
+                    paths.iter().zip(&files).map(|(path, (_, bytes))| (path.as_path(), bytes.as_slice())).collect();
+                atomic::write_files_durably(&files, durability).await
             }
             Backend::Store { store, prefix } => {
-                let location = Self::object(prefix, &self.job_id, file_name);
-                store.put(&location, PutPayload::from(bytes)).await.map(|_| ()).map_err(store_error)
+                for (name, bytes) in files {
+                    let location = Self::object(prefix, &self.job_id, name);
+                    store.put(&location, PutPayload::from(bytes)).await.map_err(store_error)?;
+                }
+                Ok(())
             }
         }
     }

@@ -16,9 +16,11 @@
 //!   answer files, at most `output.report_rows` per answer ([`head`]: the
 //!   footer, then only the pages holding those rows), so a page costs the
 //!   same for 50 rows or 50 million.
-//! * Publication follows the sink's rules: the report is published
-//!   atomically ([`JobOutput::publish`]) before the manifest, which stays the
-//!   last write; a report never fails a job but for the write itself. The
+//! * Publication follows the sink's rules: a run publishes the report
+//!   atomically just before the manifest, which stays the last write, both
+//!   made durable together ([`JobOutput::write_manifest_after`]); `sqlsynth
+//!   report` republishes it alone ([`write_report`]). A report never fails a
+//!   job: an answer or an earlier run that cannot be read is said on the page. The
 //!   earlier run is the latest earlier tick of the same schedule (job ids
 //!   `<schedule>-<tick>`, [`crate::job::parse_scheduled_job_id`]) that has a
 //!   manifest under the same output root, or the run named by `sqlsynth report
@@ -63,6 +65,8 @@ pub enum ReportError {
     NoManifest { location: String },
     #[error("{location}: cannot read the manifest: {message}")]
     ReadManifest { location: String, message: String },
+    #[error("{root}: cannot list the earlier runs of schedule {schedule}: {message}")]
+    ListRuns { root: String, schedule: String, message: String },
     #[error("{location}: cannot write the report: {message}")]
     Write { location: String, message: String },
 }
@@ -139,7 +143,7 @@ pub struct Page<'a> {
 }
 
 /// Builds the page of a finished job and publishes it as `report.html` in
-/// the job's directory or prefix (before the manifest, when the pipeline calls it).
+/// the job's directory or prefix, durably (`sqlsynth report`).
 pub async fn write_report(output: &JobOutput, manifest: &Manifest, options: ReportOptions) -> Result<(), ReportError> {
     let page = build_report(output, manifest, options).await;
     output.publish(REPORT_FILE, page).await.map_err(|e| ReportError::Write {
@@ -231,9 +235,10 @@ pub async fn previous_run(output: &JobOutput) -> Result<Option<Run>, ReportError
         return Ok(None);
     };
     let root = output.root();
-    let listed = root.job_ids(&format!("{schedule}-")).await.map_err(|e| ReportError::ReadManifest {
-        location: output.location(),
-        message: format!("cannot list the earlier runs of schedule {schedule}: {e}"),
+    let listed = root.job_ids(&format!("{schedule}-")).await.map_err(|e| ReportError::ListRuns {
+        root: root.location().to_string(),
+        schedule: schedule.to_string(),
+        message: crate::secret::redact(&e.to_string()),
     })?;
     let mut earlier: Vec<(DateTime<Utc>, String)> = listed
         .into_iter()
