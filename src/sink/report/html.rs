@@ -79,11 +79,14 @@ pub fn render(page: &Page<'_>) -> String {
 fn header(out: &mut String, page: &Page<'_>) {
     let manifest = page.manifest;
     let stats = &manifest.stats;
-    let took = (manifest.finished_at - manifest.started_at).num_seconds();
+    let took = match (manifest.finished_at - manifest.started_at).num_seconds() {
+        0 => "under a second".to_string(),
+        seconds => format!("{seconds} s"),
+    };
     let _ = write!(
         out,
         "<header><p class=\"kicker\">sqlsynth report</p><h1>{}</h1>\
-         <p class=\"run\">Finished {} · took {took} s · <code>{}</code></p><p class=\"totals\">",
+         <p class=\"run\">Finished {} · took {took} · <code>{}</code></p><p class=\"totals\">",
         esc(&manifest.job_id),
         esc(&format_timestamp(&manifest.finished_at)),
         esc(&page.location),
