@@ -19,12 +19,14 @@
 //! * Publication follows the sink's rules: a run publishes the report
 //!   atomically just before the manifest, which stays the last write, both
 //!   made durable together ([`JobOutput::write_manifest_after`]); `sqlsynth
-//!   report` republishes it alone ([`write_report`]). A report never fails a
-//!   job: an answer or an earlier run that cannot be read is said on the page. The
-//!   earlier run is the latest earlier tick of the same schedule (job ids
+//!   report` republishes it alone ([`write_report`]).
+//! * Building a page never fails: an answer or an earlier run that cannot be
+//!   read is said on the page. Only failing to write it fails a job, as
+//!   failing to write the manifest would.
+//! * The earlier run is the latest earlier tick of the same schedule (job ids
 //!   `<schedule>-<tick>`, [`crate::job::parse_scheduled_job_id`]) that has a
-//!   manifest under the same output root, or the run named by `sqlsynth report
-//!   --compare`.
+//!   manifest under the same output root, or the run `sqlsynth report
+//!   --compare` names.
 //!
 //! [`head`]: crate::sink::head
 
@@ -202,18 +204,19 @@ async fn section<'a>(
         return Section { record, answer, comparison: None };
     };
     let before_record = run.manifest.questions.iter().find(|q| q.id == record.id);
+    let now_answer = answer.as_ref().and_then(|a| a.as_ref().ok());
+    let chart = now_answer.map_or(&Chart::Table, |a| &a.chart);
+    // The earlier rows matter only to compare values, which a table alone does not.
     let before = match before_record {
-        Some(before) => read_frame(&run.output, before, rows).await,
-        None => None,
+        Some(before) if *chart != Chart::Table => read_frame(&run.output, before, rows).await,
+        _ => None,
     };
     let (before_frame, before_error) = match &before {
         Some(Ok(frame)) => (Some(frame), None),
         Some(Err(e)) => (None, Some(e.as_str())),
         None => (None, None),
     };
-    let now_answer = answer.as_ref().and_then(|a| a.as_ref().ok());
     let now = Side { record, frame: now_answer.map(|a| &a.frame) };
-    let chart = now_answer.map_or(&Chart::Table, |a| &a.chart);
     let before = before_record.map(|record| Side { record, frame: before_frame });
     let comparison = compare::compare(now, before, before_error, chart);
     Section { record, answer, comparison: Some(comparison) }
