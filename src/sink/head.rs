@@ -4,7 +4,7 @@
 //! However large the file, a head reads its footer (with the offset index,
 //! when the file has one), then only the pages of the first row groups that
 //! hold the first `limit` rows: a row selection of those rows, applied to
-//! just the row groups needed ([`Head`]), so the reader fetches and decodes
+//! just the row groups needed, so the reader fetches and decodes
 //! those pages and nothing else. A local file is read by the synchronous
 //! reader on one blocking thread ([`read_local_head`]: a file's many small
 //! reads would each be a thread hop through `tokio::fs`); an object by the
