@@ -2,9 +2,14 @@
 //! [`Job::parse`] has safe ids (they become file names), unique question ids,
 //! and only sources this worker has configured; anything else is a
 //! [`JobError`] naming the problem, and nothing is run or written.
+//!
+//! A scheduled job's id is `<schedule>-<tick in UTC, YYYYMMDDTHHMMSSZ>`
+//! ([`scheduled_job_id`]); [`parse_scheduled_job_id`] reads one back, which is
+//! how a report finds the previous run of the same schedule.
 
 use std::collections::HashSet;
 
+use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// Jobs larger than this (bytes of JSON) are rejected before parsing.
@@ -58,6 +63,29 @@ pub fn is_valid_id(id: &str) -> bool {
         && id.len() <= 128
         && !id.starts_with('.')
         && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+/// The format of the tick in a scheduled job's id (UTC); ids of one schedule
+/// sort by tick as text.
+const TICK_FORMAT: &str = "%Y%m%dT%H%M%SZ";
+/// The length of a formatted tick.
+const TICK_LEN: usize = "YYYYMMDDTHHMMSSZ".len();
+
+/// The id of a scheduled job: `<schedule>-<tick in UTC as YYYYMMDDTHHMMSSZ>`,
+/// the same for every scheduler handling this tick.
+pub fn scheduled_job_id(schedule: &str, tick: DateTime<Utc>) -> String {
+    format!("{schedule}-{}", tick.format(TICK_FORMAT))
+}
+
+/// The schedule name and tick of a scheduled job's id, `None` for any other id.
+pub fn parse_scheduled_job_id(job_id: &str) -> Option<(&str, DateTime<Utc>)> {
+    let split = job_id.len().checked_sub(TICK_LEN + 1)?;
+    let (schedule, tick) = (job_id.get(..split)?, job_id.get(split + 1..)?);
+    if schedule.is_empty() || job_id.as_bytes()[split] != b'-' {
+        return None;
+    }
+    let tick = NaiveDateTime::parse_from_str(tick, TICK_FORMAT).ok()?.and_utc();
+    Some((schedule, tick))
 }
 
 impl Job {
@@ -150,6 +178,19 @@ mod tests {
         let top = parse(r#"{"job_id":"j","priority":1,"questions":[]}"#).unwrap_err();
         assert!(top.to_string().contains("unknown field `priority`"), "{top}");
         assert!(matches!(parse("not json").unwrap_err(), JobError::Malformed(_)));
+    }
+
+    #[test]
+    fn scheduled_job_ids_read_back_into_their_schedule_and_tick() {
+        let tick = DateTime::parse_from_rfc3339("2026-11-26T01:00:00Z").unwrap().with_timezone(&Utc);
+        let id = scheduled_job_id("nightly-report", tick);
+        assert_eq!(id, "nightly-report-20261126T010000Z");
+        assert!(is_valid_id(&id));
+        assert_eq!(parse_scheduled_job_id(&id), Some(("nightly-report", tick)));
+        for other in ["example", "nightly-2026-11-26", "-20261126T010000Z", "n_20261126T010000Z", "n-20261399T010000Z"]
+        {
+            assert_eq!(parse_scheduled_job_id(other), None, "{other}");
+        }
     }
 
     #[test]

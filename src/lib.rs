@@ -1,14 +1,15 @@
 //! # sqlsynth
 //!
 //! sqlsynth turns batches of natural-language questions about SQL databases
-//! into SQL, runs that SQL safely, and writes every answer as a Parquet file
-//! plus a manifest. Data flows one way:
+//! into SQL, runs that SQL safely, and writes every answer as a Parquet file,
+//! a report page people read, and a manifest. Data flows one way:
 //!
 //! ```text
 //!  job source            plan               synthesize              guard            execute              sink
 //!  (queue | file | cron) group by source    offline fast path       parse, allow     bounded pool,        Arrow batches ->
 //!  -> Job                load schema once   -> cache -> LLM         read-only only   read-only tx,        Parquet (tmp+rename)
-//!                        per group          (one prompt per group)  + row cap        timeout, retry       -> manifest -> ack
+//!                        per group          (one prompt per group)  + row cap        timeout, retry       -> report.html
+//!                                                                                                          -> manifest -> ack
 //! ```
 //!
 //! * [`job`] validates what arrives: ids become file names, so they are checked
@@ -23,7 +24,9 @@
 //!   a row cap, under one global bound on queries in flight.
 //! * [`sink`] streams Arrow batches into Parquet, to a local directory (temporary
 //!   file, durable by group commit, rename) or an object store (multipart
-//!   upload); the manifest is written last, so its presence means done.
+//!   upload); then it reads the answers' first rows back into `report.html`
+//!   (charts, and what changed since the schedule's previous run), and writes
+//!   the manifest last, so its presence means done.
 //! * [`pipeline`] wires the stages together; it is the only module that knows them all.
 //!
 //! Around the flow: [`source`] speaks to RabbitMQ (topology, confirmed

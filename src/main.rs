@@ -46,6 +46,15 @@ enum Command {
         #[arg(long, value_name = "DIR|URL")]
         out: Option<String>,
     },
+    /// (Re)build a finished job's report.html from its manifest and answer files.
+    Report {
+        /// The job's directory or prefix: OUT_DIR/JOB_ID (or s3://bucket/prefix/JOB_ID).
+        #[arg(value_name = "OUT_DIR/JOB_ID")]
+        job: String,
+        /// Compare with this finished run instead of the schedule's previous one.
+        #[arg(long, value_name = "OUT_DIR/OTHER_JOB_ID")]
+        compare: Option<String>,
+    },
     /// Print how a question was understood, its SQL and a preview of its answer.
     Ask {
         question: String,
@@ -146,6 +155,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     runtime.block_on(async move {
         match cli.command {
             Command::Run { job, out } => run_job_file(settings, &job, out, interactive).await,
+            Command::Report { job, compare } => report(settings, &job, compare.as_deref()).await,
             Command::Ask { question, source, rows } => ask(settings, &question, &source, rows).await,
             Command::Schema { source, json } => schema(settings, &source, json).await,
             Command::Worker => worker(settings).await,
@@ -240,6 +250,38 @@ fn clip(text: &str, width: usize) -> String {
     }
 }
 
+/// `sqlsynth report`: exit 0 once the page is written, 2 when the job (or the
+/// one to compare with) has no manifest or cannot be read.
+async fn report(settings: Settings, job: &str, compare: Option<&str>) -> anyhow::Result<ExitCode> {
+    use sqlsynth::sink::report::{self, Compare, REPORT_FILE, ReportOptions};
+    let finished = |path: &str, what: &'static str| {
+        let job = job_output(path).map_err(|e| BadInput(format!("{what}: {e}")))?;
+        anyhow::Ok(async move { report::finished_run(job).await.map_err(|e| BadInput(e.to_string())) })
+    };
+    let run = finished(job, "OUT_DIR/JOB_ID")?.await?;
+    let compare = match compare {
+        Some(other) => Compare::With(Box::new(finished(other, "--compare")?.await?)),
+        None => Compare::PreviousRun,
+    };
+    let options = ReportOptions { rows: settings.output.report_rows, compare };
+    report::write_report(&run.output, &run.manifest, options).await?;
+    println!("{}", run.output.location_of(REPORT_FILE));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The job at `OUT_DIR/JOB_ID`: its output root is everything before the last `/`.
+fn job_output(path: &str) -> Result<sqlsynth::sink::output::JobOutput, String> {
+    let path = path.trim_end_matches('/');
+    let (root, job_id) = path.rsplit_once('/').unwrap_or((".", path));
+    if !sqlsynth::job::is_valid_id(job_id) {
+        return Err(format!("`{job_id}` is not a job id (1-128 of [A-Za-z0-9._-], not starting with '.')"));
+    }
+    let root = if root.is_empty() { "/" } else { root };
+    let location = OutputLocation::parse(root)?;
+    let root = sqlsynth::sink::output::OutputRoot::open(&location)?;
+    Ok(Arc::new(root).job(job_id))
+}
+
 async fn ask(mut settings: Settings, question: &str, source: &str, rows: u64) -> anyhow::Result<ExitCode> {
     if settings.source(source).is_none() {
         bail!(BadInput(format!("source '{source}' is not configured")));
@@ -247,6 +289,7 @@ async fn ask(mut settings: Settings, question: &str, source: &str, rows: u64) ->
     // The same path as a job (cache, offline, LLM with repair, guard, limits),
     // as a one-question job written to a scratch directory with the preview's row cap.
     settings.exec.max_rows = rows.max(1);
+    settings.output.report = false;
     let scratch = tempfile::tempdir().context("cannot create a scratch directory")?;
     let job = Job {
         job_id: "ask".into(),

@@ -25,7 +25,7 @@ pub mod names {
     pub const JOBS_TOTAL: &str = "sqlsynth_jobs_total";
     /// Counter, labels `status` (ok | failed | unanswered) and `synthesizer` (pinned | cache | offline | llm | none).
     pub const QUESTIONS_TOTAL: &str = "sqlsynth_questions_total";
-    /// Histogram (seconds), label `stage` = schema | synthesis | guard | execution | write | job.
+    /// Histogram (seconds), label `stage` = schema | synthesis | guard | execution | write | report | job.
     pub const STAGE_DURATION_SECONDS: &str = "sqlsynth_stage_duration_seconds";
     /// Counter, labels `cache` (schema | answer), `level` (memory | redis | disk), `result` (hit | miss).
     pub const CACHE_REQUESTS_TOTAL: &str = "sqlsynth_cache_requests_total";
@@ -181,7 +181,7 @@ fn describe() {
     describe_histogram!(
         STAGE_DURATION_SECONDS,
         Unit::Seconds,
-        "Time spent per stage (schema, synthesis, guard, execution, write) and per job end to end (job)."
+        "Time spent per stage (schema, synthesis, guard, execution, write, report) and per job end to end (job)."
     );
     describe_counter!(
         CACHE_REQUESTS_TOTAL,

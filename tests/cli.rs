@@ -116,14 +116,15 @@ fn example_job_answers_every_question_on_the_demo_database() {
         let expected = if q["synthesizer"] == "pinned" { "pinned" } else { "offline" };
         assert_eq!(q["synthesizer"], expected);
     }
-    // Nothing but the answers and the manifest is left in the job directory.
+    // Nothing but the answers, the report and the manifest is left in the job directory.
     let job_dir = dir.path().join("out").join(job["job_id"].as_str().unwrap());
     let leftovers: Vec<String> = std::fs::read_dir(&job_dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n != "manifest.json" && !n.ends_with(".parquet"))
+        .filter(|n| n != "manifest.json" && n != "report.html" && !n.ends_with(".parquet"))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
+    assert!(job_dir.join("report.html").is_file());
 }
 
 /// The `"T"."c"` column references and the `FROM "T"` / `JOIN "T"` tables
@@ -322,7 +323,9 @@ fn an_interrupted_job_resumes_without_rerunning_finished_questions() {
     std::fs::write(&stale, b"partial").unwrap();
     let long_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(24 * 3600);
     std::fs::File::options().write(true).open(&stale).unwrap().set_modified(long_ago).unwrap();
-    let kept_before: Vec<_> = modified_times(&job_dir).into_iter().filter(|(n, _)| !n.starts_with('.')).collect();
+    // Answers are kept; the report (written just before the manifest) is built again.
+    let kept_before: Vec<_> =
+        modified_times(&job_dir).into_iter().filter(|(n, _)| !n.starts_with('.') && n != "report.html").collect();
 
     let Some(second) = run_example(dir.path(), None) else { return };
     assert_eq!(first, second, "same answers after resuming");

@@ -1,9 +1,11 @@
 //! Output to object storage against a real S3-compatible server on loopback
 //! (moto's server, which `.ci/run` starts): the same layout and guarantees as
 //! a local directory (DESIGN.md section 3), read back with pyarrow's own S3
-//! client; idempotent re-runs; resume after a lost answer; a result large
-//! enough for a multipart upload; and a missing bucket as a clear job-level
-//! error with no secret in it.
+//! client; the report read back from the stored answers, compared with the
+//! previous tick found by listing the store, and rebuilt by `sqlsynth report`;
+//! idempotent re-runs; resume after a lost answer; a result large enough for
+//! a multipart upload; and a missing bucket as a clear job-level error with
+//! no secret in it.
 //!
 //! `S3_ENDPOINT` overrides the server (default http://127.0.0.1:5000).
 
@@ -136,6 +138,45 @@ async fn a_job_written_to_s3_has_the_local_layout_and_reads_back_the_same_in_pya
         assert_eq!(seen["metadata"]["sqlsynth.sql"], question["sql"], "{url}");
     }
     assert!(!text(&remote).contains(SECRET), "the secret key leaked into the output");
+    // The report, read back from the store's answers, draws what the local one draws.
+    let remote_page = object_text(store.as_ref(), "reports/nightly/example/report.html").await;
+    let local_page = std::fs::read_to_string(dir.path().join("local/example/report.html")).unwrap();
+    for mark in ["<section class=\"question", "<svg class=\"chart\"", "<rect class=\"bar", "<polyline", "<td"] {
+        assert_eq!(remote_page.matches(mark).count(), local_page.matches(mark).count(), "{mark}");
+    }
+    assert!(remote_page.matches("<svg class=\"chart\"").count() >= 10);
+}
+
+async fn object_text(store: &dyn ObjectStore, key: &str) -> String {
+    let bytes = store.get(&ObjectPath::from(key)).await.unwrap().bytes().await.unwrap();
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scheduled_run_in_a_store_finds_the_previous_tick_and_its_report_can_be_rebuilt() {
+    let Some((bucket, store)) = bucket("report").await else { return };
+    let dir = workdir(&demo_sources());
+    let root = format!("s3://{bucket}/out");
+    for (job_id, sql) in [
+        ("nightly-20261126T010000Z", "SELECT COUNT(*) AS genres FROM Genre"),
+        ("nightly-20261127T010000Z", "SELECT COUNT(*) + 1 AS genres FROM Genre"),
+    ] {
+        let job = serde_json::json!({"job_id": job_id, "questions": [
+            {"id": "genres", "source": "chinook", "question": "How many genres?", "sql": sql}]});
+        std::fs::write(dir.path().join("job.json"), job.to_string()).unwrap();
+        let run = sqlsynth(dir.path(), &["run", "job.json", "--out", &root]);
+        assert_eq!(run.status.code(), Some(0), "{}", text(&run));
+    }
+    let key = "out/nightly-20261127T010000Z/report.html";
+    let page = object_text(store.as_ref(), key).await;
+    assert!(page.contains("Changes are since <strong>nightly-20261126T010000Z</strong>"), "{page}");
+    assert!(page.contains("<strong>+1 (+4.0%)</strong> from 25 to 26."), "{page}");
+    assert!(page.contains("The SQL changed."), "{page}");
+
+    store.delete(&ObjectPath::from(key)).await.unwrap();
+    let rebuilt = sqlsynth(dir.path(), &["report", &format!("{root}/nightly-20261127T010000Z")]);
+    assert_eq!(rebuilt.status.code(), Some(0), "{}", text(&rebuilt));
+    assert_eq!(object_text(store.as_ref(), key).await, page, "the same page, rebuilt from the store");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

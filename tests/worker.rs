@@ -210,7 +210,7 @@ async fn a_published_job_on_two_sources_ends_as_parquet_a_manifest_and_one_resul
     assert!(stdout.contains("2 ok, 0 failed, 0 unanswered"), "{stdout}");
 
     let dir = fx.job_dir("two-sources");
-    assert_eq!(files_in(&dir), ["genres.parquet", "manifest.json", "media.parquet"]);
+    assert_eq!(files_in(&dir), ["genres.parquet", "manifest.json", "media.parquet", "report.html"]);
     let m = manifest(&dir);
     assert_eq!(m["stats"]["ok"], 2);
     let genres = dir.join("genres.parquet");
@@ -298,7 +298,11 @@ async fn a_job_whose_worker_is_killed_mid_way_completes_once_on_another_worker()
     second.wait_for_log("answer file exists; not run again").await;
     let m = manifest(&dir);
     assert_eq!(m["stats"]["ok"], 2);
-    assert_eq!(files_in(&dir), ["fast.parquet", "manifest.json", "slow.parquet"], "no partial or duplicate files");
+    assert_eq!(
+        files_in(&dir),
+        ["fast.parquet", "manifest.json", "report.html", "slow.parquet"],
+        "no partial or duplicate files"
+    );
     // Nothing left to redeliver: the job finished exactly once.
     assert_eq!(fx.message_count(&fx.topology.jobs_queue).await, 0);
     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -374,7 +378,7 @@ async fn a_broker_restart_while_idle_and_while_busy_loses_no_job() {
     let results = fx.wait_for_results(1).await;
     assert_eq!(results[0].routing_key.as_str(), "busy-restart");
     assert_eq!(manifest(&fx.job_dir("busy-restart"))["stats"]["ok"], 1);
-    assert_eq!(files_in(&fx.job_dir("busy-restart")), ["manifest.json", "slow.parquet"]);
+    assert_eq!(files_in(&fx.job_dir("busy-restart")), ["manifest.json", "report.html", "slow.parquet"]);
     worker.wait_ready().await;
     fx.wait_for_count(&fx.topology.jobs_queue, 0).await;
     assert!(worker.log().contains("reconnecting"), "{}", worker.log());

@@ -13,6 +13,7 @@ use crate::dialect::Dialect;
 use crate::plan::values::{DEFAULT_VALUE_INDEX_LIMIT, MAX_VALUE_INDEX_LIMIT};
 use crate::secret::{SecretString, SecretUrl};
 use crate::sink::output::OutputLocation;
+use crate::sink::report::{DEFAULT_REPORT_ROWS, MAX_REPORT_ROWS};
 
 use super::{
     CacheSettings, ConfigError, ENV_PREFIX, ExecSettings, GoldenExample, LogFormat, MetricsSettings, OutputSettings,
@@ -220,11 +221,13 @@ impl Default for RawQueue {
 #[serde(deny_unknown_fields, default)]
 struct RawOutput {
     root: String,
+    report: bool,
+    report_rows: u64,
 }
 
 impl Default for RawOutput {
     fn default() -> Self {
-        RawOutput { root: "out".into() }
+        RawOutput { root: "out".into(), report: true, report_rows: DEFAULT_REPORT_ROWS as u64 }
     }
 }
 
@@ -484,6 +487,14 @@ fn validate(raw: RawConfig, base_dir: &Path, env: &[(String, String)]) -> Result
         drain_timeout_ms: raw.queue.drain_timeout_ms,
         require_results_route: raw.queue.require_results_route,
     };
+    if !(1..=MAX_REPORT_ROWS as u64).contains(&raw.output.report_rows) {
+        return Err(invalid("output.report_rows", format!("must be between 1 and {MAX_REPORT_ROWS}")));
+    }
+    let output = OutputSettings {
+        root: OutputLocation::parse(&raw.output.root).map_err(|message| invalid("output.root", message))?,
+        report: raw.output.report,
+        report_rows: raw.output.report_rows as usize,
+    };
     let log_format = match raw.log.format.as_deref() {
         None => None,
         Some(v) => {
@@ -497,9 +508,7 @@ fn validate(raw: RawConfig, base_dir: &Path, env: &[(String, String)]) -> Result
         cache,
         queue,
         scheduler,
-        output: OutputSettings {
-            root: OutputLocation::parse(&raw.output.root).map_err(|message| invalid("output.root", message))?,
-        },
+        output,
         metrics: MetricsSettings { listen: raw.metrics.listen },
         log_format,
     })

@@ -155,6 +155,10 @@ pub struct QueueSettings {
 pub struct OutputSettings {
     /// A local directory or an object store URL (`s3://bucket/prefix`).
     pub root: OutputLocation,
+    /// Write `report.html` beside each job's manifest.
+    pub report: bool,
+    /// Rows read from each answer for its report table and chart.
+    pub report_rows: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -277,6 +281,21 @@ mod tests {
         assert_eq!(s.exec.max_rows, 7);
         assert_eq!(s.output.root, OutputLocation::Local(PathBuf::from("/tmp/o")));
         assert_eq!(s.sources["pg"].dialect, Dialect::Postgres);
+    }
+
+    #[test]
+    fn reports_are_on_by_default_and_their_rows_bounded() {
+        let s = load("[sources.a]\nurl = \"sqlite://a.db\"\n", &[]).unwrap();
+        assert!(s.output.report);
+        assert_eq!(s.output.report_rows, crate::sink::report::DEFAULT_REPORT_ROWS);
+        let s = load(
+            "[sources.a]\nurl = \"sqlite://a.db\"\n[output]\nreport = false\n",
+            &[("SQLSYNTH__OUTPUT__REPORT_ROWS", "20")],
+        )
+        .unwrap();
+        assert_eq!((s.output.report, s.output.report_rows), (false, 20));
+        let err = load("[output]\nreport_rows = 0\n", &[]).unwrap_err().to_string();
+        assert!(err.contains("output.report_rows"), "{err}");
     }
 
     #[test]

@@ -20,8 +20,9 @@
 //!   is rebuilt from the file's footer (resume after a crash);
 //! * one question's failure (synthesis, guard, execution) is recorded in its
 //!   record and never affects the others;
-//! * the manifest is written last, atomically, and only when every question
-//!   has a record; job-level faults (a source that cannot be reached, an output
+//! * the report page (`output.report`) is written once every question has a
+//!   record, compared with the schedule's previous run; the manifest is
+//!   written after it, last, atomically, and only when every question has a record; job-level faults (a source that cannot be reached, an output
 //!   directory that cannot be written) write nothing and return an error, so
 //!   a queue can redeliver the job; an LLM that cannot be reached is not a job
 //!   fault: its questions fail (fast, once the circuit breaker opens) and the
@@ -56,6 +57,7 @@ use crate::secret::redact;
 use crate::sink::manifest::{ColumnRecord, Interpretation, LlmUsage, Manifest, QuestionRecord, Stats, Status};
 use crate::sink::output::{JobOutput, OutputLocation, OutputRoot};
 use crate::sink::parquet::spawn_parquet_writer;
+use crate::sink::report::{Compare, REPORT_FILE, ReportOptions, build_report};
 use crate::synth::llm::{JobUsage, LlmSynthesizer};
 use crate::synth::offline::OfflineSynthesizer;
 use crate::synth::{SqlAnswer, SynthesizerKind};
@@ -223,7 +225,15 @@ impl Pipeline {
             stats: Stats::tally(&records).with_llm_usage(llm_usage),
             questions: records,
         };
-        output.write_manifest(&manifest).await.map_err(output_error)?;
+        // The report (when on) goes out with the manifest, before it: both durable in one go.
+        let mut companions = Vec::new();
+        if self.settings.output.report {
+            let started = Instant::now();
+            let options = ReportOptions { rows: self.settings.output.report_rows, compare: Compare::PreviousRun };
+            companions.push((REPORT_FILE, build_report(&output, &manifest, options).await));
+            observe_stage("report", started);
+        }
+        output.write_manifest_after(&manifest, companions).await.map_err(output_error)?;
         info!(job_id = %job.job_id, ok = manifest.stats.ok, failed = manifest.stats.failed,
               unanswered = manifest.stats.unanswered, "job finished");
         Ok(JobOutcome { manifest, location: output.location(), reused: false })

@@ -32,9 +32,6 @@ pub const DEFAULT_PATH: &str = "jobs/schedules.toml";
 /// Longest schedule name: the job id adds `-YYYYMMDDTHHMMSSZ` (17 characters) and must stay within 128.
 pub const MAX_NAME_LEN: usize = 128 - 17;
 
-/// The format of the tick in a job id (UTC).
-const TICK_FORMAT: &str = "%Y%m%dT%H%M%SZ";
-
 #[derive(Debug, thiserror::Error)]
 pub enum ScheduleError {
     #[error("cannot read schedules file {path}: {source}")]
@@ -72,7 +69,7 @@ pub struct Schedules {
 impl Schedule {
     /// `<name>-<tick in UTC as YYYYMMDDTHHMMSSZ>`: the same for every scheduler handling this tick.
     pub fn job_id(&self, tick: DateTime<Utc>) -> String {
-        format!("{}-{}", self.name, tick.format(TICK_FORMAT))
+        crate::job::scheduled_job_id(&self.name, tick)
     }
 
     /// The latest tick in `(after, until]` and how many ticks that interval holds.

@@ -53,6 +53,8 @@ pub async fn warm(settings: &Settings, sources: &[String], jobs: &[Job]) -> Resu
     }
     let mut scratch_settings = settings.clone();
     scratch_settings.exec.max_rows = 1;
+    // The scratch answers are thrown away: nobody reads a report of them.
+    scratch_settings.output.report = false;
     let pipeline = Pipeline::new(Arc::new(scratch_settings));
     let result = warm_with(&pipeline, sources, jobs).await;
     pipeline.close().await;

@@ -36,10 +36,28 @@ pub fn write_file(final_path: &Path, bytes: &[u8]) -> io::Result<()> {
 /// directory's own entry under the durability root (group commit, see
 /// [`Durability`]).
 pub async fn write_file_durably(final_path: &Path, bytes: &[u8], durability: &Durability) -> io::Result<()> {
+    write_files_durably(&[(final_path, bytes)], durability).await
+}
+
+/// Publishes `files`, all in one directory, in their order, the last one
+/// last: every file before the last is atomically in place and durable before
+/// the last one appears, and the call returns once the last one's rename is
+/// durable too. Two durability rounds in all, however many files: the
+/// earlier files are renamed into place first and made durable by the round
+/// that makes the last one's temporary file durable. (A crash before the last
+/// rename leaves the earlier files visible without the last one, which is
+/// how the manifest, last, marks a job done.)
+pub async fn write_files_durably(files: &[(&Path, &[u8])], durability: &Durability) -> io::Result<()> {
+    let Some(((final_path, bytes), earlier)) = files.split_last() else { return Ok(()) };
+    for (path, bytes) in earlier {
+        write_file(path, bytes)?;
+    }
     let temp = with_temp(final_path, bytes, |temp| Ok(temp.to_path_buf()))?;
     let dir = parent_of(final_path);
     let published = async {
-        durability.sync(&[&temp, dir]).await?;
+        let mut covered: Vec<&Path> = earlier.iter().map(|(path, _)| *path).collect();
+        covered.extend([temp.as_path(), dir]);
+        durability.sync(&covered).await?;
         std::fs::rename(&temp, final_path)?;
         durability.sync(&[dir, durability.root()]).await
     }
@@ -99,6 +117,26 @@ mod tests {
         assert_eq!(std::fs::read(&path).unwrap(), b"second");
         let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names, vec![std::ffi::OsString::from("manifest.json")]);
+    }
+
+    #[tokio::test]
+    async fn files_published_together_are_all_durable_with_the_last_and_leave_no_temp() {
+        let dir = tempfile::tempdir().unwrap();
+        let durability = Durability::per_file(dir.path());
+        let (report, manifest) = (dir.path().join("report.html"), dir.path().join("manifest.json"));
+        write_files_durably(&[(&report, b"<html>"), (&manifest, b"{}")], &durability).await.unwrap();
+        assert_eq!(
+            (std::fs::read(&report).unwrap(), std::fs::read(&manifest).unwrap()),
+            (b"<html>".to_vec(), b"{}".to_vec())
+        );
+        let mut names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        names.sort();
+        assert_eq!(names, ["manifest.json", "report.html"]);
+        // A failure on the last file leaves the earlier ones, not the last one nor a temporary file.
+        let missing = dir.path().join("gone/manifest.json");
+        let error = write_files_durably(&[(&report, b"<p>"), (&missing, b"{}")], &durability).await;
+        assert!(error.is_err());
+        assert_eq!(std::fs::read(&report).unwrap(), b"<p>");
     }
 
     #[test]

@@ -117,17 +117,22 @@ impl Interpretation {
         }
     }
 
-    /// What the SQL uses, on one line: `tables Customer; columns
-    /// Customer.Country; values 'Brazil', 2023` (empty parts left out).
-    pub fn uses_line(&self) -> String {
-        let values: Vec<String> = self
-            .values
+    /// The values as SQL would write them: text quoted (`'Brazil'`), numbers
+    /// and booleans as they are.
+    pub fn value_texts(&self) -> Vec<String> {
+        self.values
             .iter()
             .map(|value| match value {
                 Value::String(text) => format!("'{text}'"),
                 other => other.to_string(),
             })
-            .collect();
+            .collect()
+    }
+
+    /// What the SQL uses, on one line: `tables Customer; columns
+    /// Customer.Country; values 'Brazil', 2023` (empty parts left out).
+    pub fn uses_line(&self) -> String {
+        let values = self.value_texts();
         let parts: Vec<String> = [("tables", &self.tables), ("columns", &self.columns), ("values", &values)]
             .into_iter()
             .filter(|(_, items)| !items.is_empty())

@@ -27,6 +27,7 @@ use object_store::{ObjectStore, PutPayload};
 
 use super::atomic;
 use super::durable::Durability;
+use super::head::{AnswerHead, read_local_head, read_object_head};
 use super::manifest::{MANIFEST_FILE, Manifest};
 use super::parquet::{Destination, FileFooter, SinkError, read_footer, read_object_footer};
 use crate::secret;
@@ -146,9 +147,49 @@ impl OutputRoot {
         Ok(OutputRoot { location: location.clone(), backend })
     }
 
+    /// Where this root is, as configured.
+    pub fn location(&self) -> &OutputLocation {
+        &self.location
+    }
+
     /// The outputs of one job: `<root>/<job_id>/`.
     pub fn job(self: &Arc<Self>, job_id: &str) -> JobOutput {
         JobOutput { root: self.clone(), job_id: job_id.to_string() }
+    }
+
+    /// The ids of the jobs under this root whose id starts with `prefix`
+    /// (local directories, or object prefixes), in no particular order; none
+    /// when the root does not exist yet.
+    pub async fn job_ids(&self, prefix: &str) -> io::Result<Vec<String>> {
+        let wanted = |name: &str| name.starts_with(prefix) && crate::job::is_valid_id(name);
+        match &self.backend {
+            Backend::Local { root, .. } => {
+                let entries = match std::fs::read_dir(root) {
+                    Ok(entries) => entries,
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+                    Err(e) => return Err(e),
+                };
+                let mut ids = Vec::new();
+                for entry in entries {
+                    let entry = entry?;
+                    let name = entry.file_name().to_string_lossy().into_owned();
+                    if wanted(&name) && entry.file_type()?.is_dir() {
+                        ids.push(name);
+                    }
+                }
+                Ok(ids)
+            }
+            Backend::Store { store, prefix: root } => {
+                let root = Some(root).filter(|p| !p.as_ref().is_empty());
+                let listing = store.list_with_delimiter(root).await.map_err(store_error)?;
+                Ok(listing
+                    .common_prefixes
+                    .iter()
+                    .filter_map(|p| p.filename().map(str::to_string))
+                    .filter(|name| wanted(name))
+                    .collect())
+            }
+        }
     }
 }
 
@@ -164,6 +205,16 @@ pub struct JobOutput {
 }
 
 impl JobOutput {
+    /// The job's id (its directory or prefix under the root).
+    pub fn job_id(&self) -> &str {
+        &self.job_id
+    }
+
+    /// The output root this job writes under.
+    pub fn root(&self) -> &Arc<OutputRoot> {
+        &self.root
+    }
+
     /// The job's directory or object prefix, as users see it.
     pub fn location(&self) -> String {
         self.root.location.job_location(&self.job_id)
@@ -238,7 +289,7 @@ impl JobOutput {
             }
             Backend::Store { store, prefix } => {
                 let location = Self::object(prefix, &self.job_id, file_name);
-                match read_object_footer(store.as_ref(), &location, &self.location_of(file_name)).await {
+                match read_object_footer(store, &location, &self.location_of(file_name)).await {
                     Ok(footer) => Ok(Some(footer)),
                     Err(SinkError::Store { source: object_store::Error::NotFound { .. }, .. }) => Ok(None),
                     Err(e) => Err(e),
@@ -274,18 +325,57 @@ impl JobOutput {
         }
     }
 
+    /// The first `limit` rows of an answer this job wrote (a few ranged
+    /// reads, never the whole file).
+    pub async fn read_answer_head(&self, file_name: &str, limit: usize) -> Result<AnswerHead, SinkError> {
+        match &self.root.backend {
+            Backend::Local { root, .. } => {
+                read_local_head(&Self::local_dir(root, &self.job_id).join(file_name), limit).await
+            }
+            Backend::Store { store, prefix } => {
+                let location = Self::object(prefix, &self.job_id, file_name);
+                read_object_head(store, &location, &self.location_of(file_name), limit).await
+            }
+        }
+    }
+
     /// Publishes the manifest, last: returns once it (and, locally, every
     /// answer renamed before it) is durable.
     pub async fn write_manifest(&self, manifest: &Manifest) -> io::Result<()> {
-        let bytes = manifest.to_bytes();
+        self.write_manifest_after(manifest, Vec::new()).await
+    }
+
+    /// Publishes `files` of this job (the report), then the manifest, last:
+    /// each file is published whole before the next; returns once all are
+    /// durable (locally two rounds of group commit for them all).
+    pub async fn write_manifest_after(&self, manifest: &Manifest, files: Vec<(&str, Vec<u8>)>) -> io::Result<()> {
+        let mut files = files;
+        files.push((MANIFEST_FILE, manifest.to_bytes()));
+        self.publish_all(files).await
+    }
+
+    /// Publishes a whole small file of this job atomically (locally a durable
+    /// temporary file renamed, in a store one PUT); returns once it is durable.
+    pub async fn publish(&self, file_name: &str, bytes: Vec<u8>) -> io::Result<()> {
+        self.publish_all(vec![(file_name, bytes)]).await
+    }
+
+    /// Publishes whole files of this job in order, each visible only whole.
+    async fn publish_all(&self, files: Vec<(&str, Vec<u8>)>) -> io::Result<()> {
         match &self.root.backend {
             Backend::Local { root, durability } => {
-                let path = Self::local_dir(root, &self.job_id).join(MANIFEST_FILE);
-                atomic::write_file_durably(&path, &bytes, durability).await
+                let dir = Self::local_dir(root, &self.job_id);
+                let paths: Vec<PathBuf> = files.iter().map(|(name, _)| dir.join(name)).collect();
+                let files: Vec<(&Path, &[u8])> =
+                    paths.iter().zip(&files).map(|(path, (_, bytes))| (path.as_path(), bytes.as_slice())).collect();
+                atomic::write_files_durably(&files, durability).await
             }
             Backend::Store { store, prefix } => {
-                let location = Self::object(prefix, &self.job_id, MANIFEST_FILE);
-                store.put(&location, PutPayload::from(bytes)).await.map(|_| ()).map_err(store_error)
+                for (name, bytes) in files {
+                    let location = Self::object(prefix, &self.job_id, name);
+                    store.put(&location, PutPayload::from(bytes)).await.map_err(store_error)?;
+                }
+                Ok(())
             }
         }
     }

@@ -54,6 +54,7 @@ use tokio::task::JoinHandle;
 
 use super::atomic::temp_path_for;
 use super::durable::Durability;
+use super::head::ObjectReader;
 
 /// Batches in flight between the query and the encoder.
 pub const CHANNEL_BATCHES: usize = 2;
@@ -207,33 +208,18 @@ pub fn read_footer(path: &std::path::Path) -> Result<FileFooter, SinkError> {
     Ok(footer_of(reader.metadata(), reader.schema().clone()))
 }
 
-/// Reads an object's footer with two ranged reads (the 8-byte tail, then the
+/// Reads an object's footer with ranged reads (the 8-byte tail, then the
 /// metadata), never the whole object.
 pub async fn read_object_footer(
-    store: &dyn ObjectStore,
+    store: &Arc<dyn ObjectStore>,
     location: &ObjectPath,
     display: &str,
 ) -> Result<FileFooter, SinkError> {
-    let store_err = |source| SinkError::Store { target: display.to_string(), source };
-    let parquet_err = |source| SinkError::Parquet { target: display.to_string(), source };
-    let size = store.head(location).await.map_err(store_err)?.size;
-    const TAIL: u64 = parquet::file::FOOTER_SIZE as u64;
-    if size < TAIL {
-        return Err(parquet_err(ParquetError::General(format!("{size} bytes is too short for Parquet"))));
-    }
-    let tail = store.get_range(location, size - TAIL..size).await.map_err(store_err)?;
-    let tail = parquet::file::metadata::FooterTail::try_from(tail.as_ref()).map_err(parquet_err)?;
-    let length = tail.metadata_length() as u64;
-    if length + TAIL > size {
-        return Err(parquet_err(ParquetError::General("the footer is longer than the object".into())));
-    }
-    let bytes = store.get_range(location, size - TAIL - length..size - TAIL).await.map_err(store_err)?;
-    let metadata = parquet::file::metadata::ParquetMetaDataReader::decode_metadata(&bytes).map_err(parquet_err)?;
-    let file_metadata = metadata.file_metadata();
-    let schema =
-        parquet::arrow::parquet_to_arrow_schema(file_metadata.schema_descr(), file_metadata.key_value_metadata())
-            .map_err(parquet_err)?;
-    Ok(footer_of(&metadata, Arc::new(schema)))
+    let mut reader = ObjectReader::open(store, location, display).await?;
+    let metadata = ArrowReaderMetadata::load_async(&mut reader, ArrowReaderOptions::default())
+        .await
+        .map_err(|source| SinkError::Parquet { target: display.to_string(), source })?;
+    Ok(footer_of(metadata.metadata(), metadata.schema().clone()))
 }
 
 fn footer_of(metadata: &ParquetMetaData, schema: SchemaRef) -> FileFooter {

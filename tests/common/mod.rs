@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod chinook;
+pub mod chromium;
 pub mod clinic;
 pub mod fake_llm;
 pub mod pyarrow;
