@@ -71,13 +71,17 @@ pub(crate) struct ColumnFacts {
     /// while the table has another date. Never a label, never the date a
     /// question means unless it names it.
     pub audit: bool,
+    /// A yes/no column: boolean, or a whole number named like an adjective
+    /// (`discontinued`, `active`, `is_member`). "discontinued products" are
+    /// those where it is set; it is never a measure.
+    pub flag: bool,
 }
 
 impl ColumnFacts {
     /// True for a column a question may total, average or compare: not a key,
     /// not a foreign key, not an audit column.
     pub(crate) fn measurable(&self) -> bool {
-        !self.is_key && !self.in_foreign_key && !self.audit && !is_identifier_name(&self.words)
+        !self.is_key && !self.in_foreign_key && !self.audit && !self.flag && !is_identifier_name(&self.words)
     }
 }
 
@@ -288,7 +292,8 @@ fn table_facts(dialect: Dialect, table: &crate::plan::schema::Table) -> TableFac
                 Vec::new()
             };
             let year = kind == ValueKind::Number && !in_foreign_key && words.last().is_some_and(|w| w == "year");
-            ColumnFacts { words, kind, concepts, in_foreign_key, is_key, year, audit: false }
+            let flag = !in_foreign_key && !is_key && is_flag(&column.data_type, kind, &words);
+            ColumnFacts { words, kind, concepts, in_foreign_key, is_key, year, audit: false, flag }
         })
         .collect();
     let mut columns = columns;
@@ -364,6 +369,25 @@ fn names_money(words: &[String]) -> bool {
     words.iter().any(|w| {
         matches!(w.as_str(), "revenue" | "sales" | "income" | "payment" | "paid" | "amount" | "salary" | "wage")
     })
+}
+
+/// A yes/no column: a boolean type (`boolean`, `bit`, MySQL's `tinyint(1)`),
+/// or a whole number whose name is one adjective (`discontinued`, `active`,
+/// `available`) or a question (`is_active`, `has_discount`).
+fn is_flag(data_type: &str, kind: ValueKind, words: &[String]) -> bool {
+    let t = data_type.to_ascii_lowercase();
+    if t.contains("bool") || t == "bit" || t == "bit(1)" || t == "tinyint(1)" {
+        return true;
+    }
+    let whole = kind == ValueKind::Number && !is_fractional(data_type);
+    let adjective =
+        |w: &str| ["ed", "ive", "able", "ible"].iter().any(|end| w.len() > end.len() + 2 && w.ends_with(end));
+    whole
+        && match words {
+            [word] => adjective(word),
+            [first, ..] => matches!(first.as_str(), "is" | "has" | "can"),
+            [] => false,
+        }
 }
 
 /// What kind of value a column holds, from its declared type (and, for
@@ -459,6 +483,7 @@ mod tests {
             is_key: false,
             year: false,
             audit: false,
+            flag: false,
         }
     }
 

@@ -388,3 +388,15 @@ fn the_most_common_counts_the_rows_that_have_it() {
     assert!(cities.contains(r#"COUNT(*) AS "member_count""#) && cities.ends_with("LIMIT 3"), "{cities}");
     assert!(refusal("What is the most common city?").contains("among"), "members and branches both refer to cities");
 }
+
+#[test]
+fn inactive_is_not_active_and_a_boolean_flag_compares_with_true_on_postgres() {
+    let mut schema = lending(Dialect::Postgres);
+    let member = schema.tables.iter().position(|t| t.name == "member").expect("member");
+    schema.tables[member].columns.push(fixtures::column("active", "boolean", &[]));
+    let synth = OfflineSynthesizer::new(&schema, &BTreeMap::new(), 0.6);
+    let sql = |q: &str| synth.synthesize(q).map(|a| a.sql).unwrap_or_else(|a| panic!("{q}: {}", a.reason));
+    assert!(sql("How many active members are there?").ends_with(r#"WHERE "member"."active" = TRUE"#));
+    let inactive = sql("List the inactive members");
+    assert!(inactive.contains(r#"WHERE ("member"."active" = FALSE OR "member"."active" IS NULL)"#), "{inactive}");
+}

@@ -63,6 +63,10 @@ pub(crate) enum Predicate {
     NotIn(Expr, Vec<String>),
     /// `NOT EXISTS (SELECT 1 FROM <tree> WHERE <tree root>.<column> = <outer>)`.
     NotExists(Box<Absence>),
+    /// A yes/no column set (`true`) or not: `= TRUE` for a PostgreSQL
+    /// boolean, `= 1` for a number or MySQL's `tinyint(1)`; "not set" also
+    /// counts NULL as not set.
+    Flag(Expr, bool),
 }
 
 /// Rows of another table that must not exist for an outer row: the subquery's
@@ -402,6 +406,19 @@ impl Writer<'_> {
             Predicate::NotIn(expr, values) => {
                 let list: Vec<String> = values.iter().map(|v| self.dialect.quote_str(v)).collect();
                 format!("{} NOT IN ({})", self.expr(expr), list.join(", "))
+            }
+            Predicate::Flag(expr, set) => {
+                let boolean = match expr {
+                    Expr::Column { column, .. } => {
+                        let table = &self.catalog.schema.tables[column.table];
+                        table.columns[column.column].data_type.to_ascii_lowercase().contains("bool")
+                    }
+                    _ => false,
+                };
+                let (yes, no) =
+                    if boolean && self.dialect == Dialect::Postgres { ("TRUE", "FALSE") } else { ("1", "0") };
+                let value = self.expr(expr);
+                if *set { format!("{value} = {yes}") } else { format!("({value} = {no} OR {value} IS NULL)") }
             }
             Predicate::NotExists(absence) => {
                 let inner = Writer { catalog: self.catalog, dialect: self.dialect, tree: &absence.tree };

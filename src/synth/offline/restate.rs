@@ -170,6 +170,7 @@ impl Words<'_> {
             }
             Predicate::NotNull(expr) => format!("{} is not empty", self.expr(expr)),
             Predicate::IsNull(expr) => format!("{} is empty", self.expr(expr)),
+            Predicate::Flag(expr, set) => format!("{} is {}", self.expr(expr), if *set { "set" } else { "not set" }),
             Predicate::NotExists(absence) => {
                 let inner = Words { catalog: self.catalog, tree: &absence.tree };
                 let last = absence.tree.nodes.len() - 1;

@@ -108,6 +108,9 @@ pub(crate) const STOPWORDS: &[&str] = &[
     "starring",
     "acted",
     "featured",
+    // "rentals handled by each staff member": the relation the foreign key already says.
+    "handled",
+    "processed",
     "made",
     "issued",
     "listed",

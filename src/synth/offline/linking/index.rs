@@ -120,7 +120,8 @@ impl Linker {
         for column in catalog.column_ids(table) {
             let words = &catalog.column(column).words;
             let date = catalog.column(column).kind == ValueKind::Date || catalog.column(column).year;
-            let exact = |column| Link::Column(ColumnLink { column, fit: Fit::Exact, date });
+            let flag = catalog.column(column).flag;
+            let exact = |column| Link::Column(ColumnLink { column, fit: Fit::Exact, date, flag });
             match roles.get(&column.column) {
                 Some(Role::Plain) => continue,
                 Some(Role::Named { fk, referenced, words: role_words }) => {
@@ -156,7 +157,7 @@ impl Linker {
             }
             let head = words.last().filter(|w| words.len() > 1 && !WEAK_HEADS.contains(&w.as_str()));
             if let Some(head) = head {
-                let link = Link::Column(ColumnLink { column, fit: Fit::Head, date });
+                let link = Link::Column(ColumnLink { column, fit: Fit::Head, date, flag });
                 self.add_phrase(vec![stem(head)], link);
             }
             self.index_values(catalog, column);
@@ -281,7 +282,8 @@ pub(super) fn glossary_links(catalog: &Catalog, target: &str) -> Vec<Link> {
         catalog.schema.tables[table].columns.iter().position(|c| c.name.eq_ignore_ascii_case(name)).map(|column| {
             let id = ColumnId { table, column };
             let date = catalog.column(id).kind == ValueKind::Date;
-            Link::Column(ColumnLink { column: id, fit: Fit::Exact, date })
+            let flag = catalog.column(id).flag;
+            Link::Column(ColumnLink { column: id, fit: Fit::Exact, date, flag })
         })
     };
     if let Some((table, column)) = target.split_once('.')

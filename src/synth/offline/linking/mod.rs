@@ -66,6 +66,8 @@ pub(crate) struct ColumnLink {
     pub fit: Fit,
     /// The column holds dates (so "hired" in "hired in 2002" names the date to filter).
     pub date: bool,
+    /// The column is a yes/no flag ("discontinued products": it is set).
+    pub flag: bool,
 }
 
 /// A table, possibly as a role: the table referenced through one foreign key.
@@ -181,11 +183,19 @@ impl Linker {
                     ],
                     None => {
                         let next = i + len.max(1);
-                        if found.is_none() {
-                            i = next;
-                            continue;
+                        let unknown = found.as_ref().is_none_or(|item| item.kind == ItemKind::Unknown);
+                        match self.negated_flag_at(&tokens[i]).filter(|_| unknown) {
+                            // "inactive customers": not + the `active` flag.
+                            Some(links) => vec![
+                                (i, item(ItemKind::Keyword(Keyword::Negation), &tokens[i..=i], false)),
+                                (i, item(ItemKind::Attribute(links), &tokens[i..=i], false)),
+                            ],
+                            None if found.is_none() => {
+                                i = next;
+                                continue;
+                            }
+                            None => found.into_iter().map(|item| (next - 1, item)).collect(),
                         }
-                        found.into_iter().map(|item| (next - 1, item)).collect()
                     }
                 }
             };
@@ -353,6 +363,23 @@ impl Linker {
         let roles: Vec<EntityLink> =
             self.roles.iter().filter(|(first, _)| first.starts_with(&verb.stem)).map(|(_, role)| *role).collect();
         (!roles.is_empty()).then_some(roles)
+    }
+
+    /// "inactive", "unavailable", "non-active": a negative prefix on a word
+    /// that names yes/no columns; those columns.
+    fn negated_flag_at(&self, token: &Token) -> Option<Vec<ColumnLink>> {
+        let lower = token.lower.as_str();
+        let rest = ["non", "un", "in"].iter().find_map(|prefix| lower.strip_prefix(prefix))?;
+        let rest = rest.trim_start_matches('-');
+        let links = self.phrases.get(&vec![stem(rest)])?;
+        let flags: Vec<ColumnLink> = links
+            .iter()
+            .filter_map(|link| match link {
+                Link::Column(column) if column.flag => Some(*column),
+                _ => None,
+            })
+            .collect();
+        (!flags.is_empty() && flags.len() == links.len()).then_some(flags)
     }
 
     /// Tables whose rows record what a verb says happened: a general list

@@ -17,7 +17,7 @@ fn entity(table: &str) -> ItemKind {
 }
 
 fn exact(table: &str, column: &str, date: bool) -> ColumnLink {
-    ColumnLink { column: column_id(&shop_catalog(), table, column), fit: Fit::Exact, date }
+    ColumnLink { column: column_id(&shop_catalog(), table, column), fit: Fit::Exact, date, flag: false }
 }
 
 #[test]

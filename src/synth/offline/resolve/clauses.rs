@@ -150,6 +150,12 @@ impl Resolver<'_> {
                 let key = Literal::Number(*key as f64);
                 draft.filters.push(Predicate::Compare(Expr::Column { node, column }, CompareOp::Eq, key));
             }
+            Filter::Flag { attribute, set } => {
+                let near = self.tree_tables(&draft.tree);
+                let column = self.choose_column(attribute, &near, |c| c.flag)?;
+                let node = self.attach(&mut draft.tree, column.table)?;
+                draft.filters.push(Predicate::Flag(Expr::Column { node, column }, *set));
+            }
             Filter::Missing { attribute } => self.apply_emptiness(draft, attribute, true)?,
             Filter::Present { attribute } => self.apply_emptiness(draft, attribute, false)?,
             Filter::Text { target, text } => {

@@ -114,7 +114,9 @@ fn named_tables(frame: &Frame) -> Vec<TableId> {
                     add(Some(only));
                 }
             }
-            Filter::Missing { attribute } | Filter::Present { attribute } => add(attribute.qualifier.as_ref()),
+            Filter::Missing { attribute } | Filter::Present { attribute } | Filter::Flag { attribute, .. } => {
+                add(attribute.qualifier.as_ref())
+            }
             Filter::AboveAverage { measure, .. } | Filter::CompareWithRole { measure, .. } => {
                 add(measure_qualifier(measure).as_ref())
             }
@@ -273,7 +275,7 @@ impl Resolver<'_> {
         if facts.kind == ValueKind::Number && facts.words.iter().any(|w| QUANTITY_WORDS.contains(&w.as_str())) {
             // "how many units were sold": the quantities add up, they are not values to count.
             let measure = Measure::Attribute(AttributeRef {
-                candidates: vec![ColumnLink { column, fit: Fit::Exact, date: false }],
+                candidates: vec![ColumnLink { column, fit: Fit::Exact, date: false, flag: false }],
                 ..attribute.clone()
             });
             return self.aggregate(AggFunc::Sum, &measure);
@@ -562,7 +564,8 @@ fn query_columns(query: &Query) -> Vec<ColumnId> {
             | Predicate::NotIn(e, _)
             | Predicate::Compare(e, _, Literal::Number(_) | Literal::AverageOf(_) | Literal::Date(_))
             | Predicate::NotNull(e)
-            | Predicate::IsNull(e) => walk(e, &mut columns),
+            | Predicate::IsNull(e)
+            | Predicate::Flag(e, _) => walk(e, &mut columns),
             Predicate::Compare(e, _, Literal::Expr(other)) => {
                 walk(e, &mut columns);
                 walk(other, &mut columns);

@@ -66,7 +66,7 @@ fn a_role_joins_the_self_reference_under_its_own_alias() {
 
 #[test]
 fn questions_this_reader_cannot_express_abstain() {
-    assert!(sql("List the discontinued products").unwrap_err().contains("'discontinued'"));
+    assert!(sql("How many employees per employee?").unwrap_err().contains("relationship"));
     assert!(sql("How many employees per employee?").unwrap_err().contains("relationship"));
     assert!(sql("Which employee has the most employees?").unwrap_err().contains("relationship"));
 }
@@ -126,4 +126,16 @@ fn people_are_the_table_of_people_and_two_such_tables_are_ambiguous() {
 fn the_highest_paid_rank_by_money() {
     let paid = sql("Who are the 3 highest paid customers?").unwrap();
     assert!(paid.contains("DESC") && paid.ends_with("LIMIT 3"), "{paid}");
+}
+
+#[test]
+fn a_yes_no_column_on_its_noun_is_a_condition() {
+    let discontinued = sql("List the discontinued products").unwrap();
+    assert!(discontinued.contains(r#"WHERE "product"."discontinued" = 1"#), "{discontinued}");
+    let kept = sql("How many products are not discontinued?").unwrap();
+    assert!(kept.ends_with(r#"WHERE ("product"."discontinued" = 0 OR "product"."discontinued" IS NULL)"#), "{kept}");
+    assert!(
+        sql("What is the total discontinued?").unwrap_err().contains("not a suitable column"),
+        "a flag is no measure"
+    );
 }

@@ -355,6 +355,18 @@ impl Reader<'_> {
         Ok(())
     }
 
+    /// "discontinued products", "active customers": a yes/no column named on
+    /// the table's noun is set.
+    pub(super) fn read_flags(&mut self) {
+        for i in 0..self.items.len() {
+            let flag = matches!(self.kind(i), Some(ItemKind::Attribute(c)) if c.iter().all(|c| c.flag));
+            if self.is_attribute(i) && flag && self.is_adjective(i) {
+                self.mark([i]);
+                self.filters.push(Filter::Flag { attribute: self.attribute(i), set: true });
+            }
+        }
+    }
+
     /// "employees who earn a commission", "customers with an email": a
     /// column after "with a" / "has a" that nothing else uses holds a value.
     pub(super) fn read_presence(&mut self) {

@@ -260,6 +260,11 @@ pub(crate) enum Filter {
         entity: EntityRef,
         key: i64,
     },
+    /// "discontinued products", "inactive customers": a yes/no column is set (or not).
+    Flag {
+        attribute: AttributeRef,
+        set: bool,
+    },
     /// "loans not yet returned": the column (a date, usually) is empty.
     Missing {
         attribute: AttributeRef,

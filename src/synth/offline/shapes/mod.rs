@@ -56,6 +56,7 @@ pub(crate) fn interpret(items: &[Item], confidence: &mut Confidence) -> Result<F
     reader.read_text_filters()?;
     reader.read_value_filters()?;
     reader.read_presence();
+    reader.read_flags();
     reader.read_order()?;
     let mut select = match ranked {
         Some(select) => Some(select),

@@ -72,6 +72,12 @@ impl Reader<'_> {
                     self.mark(object);
                     self.filters.push(Filter::Absent { candidates: links, text });
                 }
+                Some(ItemKind::Attribute(candidates)) if candidates.iter().all(|c| c.flag) => {
+                    // "products that are not discontinued", "inactive customers": the flag is not set.
+                    let attribute = self.attribute(target);
+                    self.mark([at, target]);
+                    self.filters.push(Filter::Flag { attribute, set: false });
+                }
                 Some(ItemKind::Attribute(candidates)) if candidates.iter().any(|c| c.date) => {
                     // "not yet returned", "never shipped": the date of the event is empty.
                     let mut attribute = self.attribute(target);
