@@ -47,6 +47,13 @@ pub(crate) enum Literal {
     AverageOf(Box<Expr>),
     /// The first day of a month.
     Date(YearMonth),
+    /// `(SELECT AVG(peer.value) FROM <its table> AS peer WHERE peer.key =
+    /// <row>.key)`: the average over the rows sharing the row's `key` (a
+    /// foreign key: "the average salary of their department").
+    AverageWithin {
+        value: Box<Expr>,
+        key: ColumnId,
+    },
     /// Another expression of the row: "more than their manager" compares
     /// `employee.salary` with `manager.salary`.
     Expr(Box<Expr>),
@@ -450,6 +457,25 @@ impl Writer<'_> {
             }
             Literal::Date(ym) => self.dialect.quote_str(&format!("{:04}-{:02}-01", ym.year, ym.month)),
             Literal::Expr(expr) => self.expr(expr),
+            Literal::AverageWithin { value, key } => {
+                let outer_node = match **value {
+                    Expr::Column { node, .. } => node,
+                    _ => 0,
+                };
+                let peer = self.dialect.quote_ident("peer");
+                let table = self.table_ident(self.catalog.table_name(key.table));
+                let column = |c: ColumnId| self.dialect.quote_ident(self.catalog.column_name(c));
+                let inner = match **value {
+                    Expr::Column { column: c, .. } => format!("{peer}.{}", column(c)),
+                    _ => self.expr(value),
+                };
+                format!(
+                    "(SELECT AVG({inner}) FROM {table} AS {peer} WHERE {peer}.{} = {}.{})",
+                    column(*key),
+                    self.qualifier(outer_node),
+                    column(*key)
+                )
+            }
         }
     }
 

@@ -165,6 +165,11 @@ impl Words<'_> {
                     Literal::AverageOf(inner) => format!("the average {}", self.expr(inner)),
                     Literal::Date(ym) => format!("{:04}-{:02}-01", ym.year, ym.month),
                     Literal::Expr(other) => self.expr(other),
+                    Literal::AverageWithin { value, key } => format!(
+                        "the average {} of rows with the same {}",
+                        self.expr(value),
+                        self.catalog.column_name(*key)
+                    ),
                 };
                 format!("{} {} {value}", self.counted(query, expr), op.sql())
             }

@@ -48,7 +48,7 @@ use super::vocabulary::{
     CONCEPT_WORDS, Concept, EVENT_VERBS, KEYWORDS, Keyword, MAX_KEYWORD_WORDS, OPENERS, PERIODS,
     RELATIVE_TIME_MODIFIERS, STOPWORDS, SYNONYMS, WRITE_VERBS, special_keyword,
 };
-use phrases::{month_at, period_over_period_at, quarter_at, reports_at};
+use phrases::{month_at, period_over_period_at, quarter_at, reports_at, wide_at};
 use values::NamePart;
 
 /// How well a word matches a column name.
@@ -252,6 +252,10 @@ impl Linker {
             }
             TokenKind::Symbol => return (1, None),
             TokenKind::Number | TokenKind::Word => {}
+        }
+        if let Some(len) = wide_at(tokens, i) {
+            // "company-wide", "store-wide": over everything, which an average already is.
+            return (len, None);
         }
         if let Some(roles) = self.role_verb_at(tokens, i) {
             return (2, Some(item(ItemKind::Entity(roles), &tokens[i..i + 2], false)));

@@ -1,5 +1,6 @@
 //! Time and relationship phrases read off the tokens before the schema is
-//! consulted: months, quarters, "month-over-month", "direct reports".
+//! consulted: months, quarters, "month-over-month", "direct reports",
+//! "company-wide".
 
 use super::*;
 use crate::synth::offline::vocabulary::{MONTHS, QUARTER_ORDINALS};
@@ -55,4 +56,11 @@ pub(super) fn period_over_period_at(tokens: &[Token], i: usize) -> Option<(usize
         }
         _ => None,
     }
+}
+
+/// "company-wide", "company wide", "store-wide": a word then "wide"; its span.
+pub(super) fn wide_at(tokens: &[Token], i: usize) -> Option<usize> {
+    let hyphen = tokens.get(i + 1).is_some_and(|t| t.text == "-");
+    let wide = if hyphen { i + 2 } else { i + 1 };
+    (tokens[i].is_word() && tokens.get(wide).is_some_and(|t| t.lower == "wide")).then_some(wide - i + 1)
 }

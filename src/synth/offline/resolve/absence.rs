@@ -125,7 +125,7 @@ impl Resolver<'_> {
         Ok(())
     }
 
-    fn single_fk_column(&self, fk: ForeignKeyId) -> Result<ColumnId, Abstention> {
+    pub(super) fn single_fk_column(&self, fk: ForeignKeyId) -> Result<ColumnId, Abstention> {
         let key = &self.catalog.schema.tables[fk.table].foreign_keys[fk.index];
         let [name] = key.columns.as_slice() else {
             return Err(abstain("absence through a multi-column foreign key is not supported offline"));

@@ -110,18 +110,8 @@ impl Resolver<'_> {
                 }
             }
             Filter::Absent { candidates, text } => self.apply_absence(draft, candidates, text)?,
-            Filter::AboveAverage { measure, op, text } => {
-                let near = self.tree_tables(&draft.tree);
-                let numeric = self.numeric(measure, &near, true)?;
-                let node = self.attach(&mut draft.tree, numeric.expr.table())?;
-                if self.reached_through_fan_out(&draft.tree, node) || node != 0 {
-                    return Err(abstain(format!(
-                        "'{text}' compares {} values with their average only on the rows asked about",
-                        self.catalog.table_name(numeric.expr.table())
-                    )));
-                }
-                let value = numeric_expr(numeric.expr, node);
-                draft.filters.push(Predicate::Compare(value.clone(), *op, Literal::AverageOf(Box::new(value))));
+            Filter::AboveAverage { measure, op, text, scope } => {
+                self.apply_above_average(draft, measure, *op, text, scope)?
             }
             Filter::CompareWithRole { measure, op, role, text } => {
                 let near = self.tree_tables(&draft.tree);
@@ -200,9 +190,9 @@ impl Resolver<'_> {
                     self.refuse_double_counting(&draft.tree, node, text)?;
                     let value = numeric_expr(numeric.expr, node);
                     draft.having_totals.push(HavingTotal {
-                        sum: Expr::Aggregate(AggFunc::Sum, Box::new(value)),
+                        aggregate: Expr::Aggregate(AggFunc::Sum, Box::new(value)),
                         op: *op,
-                        number: *number,
+                        against: Literal::Number(*number),
                         alias: aggregate_alias(AggFunc::Sum, &numeric.name),
                     });
                     return Ok(());
@@ -253,6 +243,71 @@ impl Resolver<'_> {
                 draft.filters.push(Predicate::Compare(month_of, CompareOp::Eq, Literal::Number(f64::from(*month))));
             }
             Filter::CountOf { .. } => {}
+        }
+        Ok(())
+    }
+
+    /// A value compared with an average: of all rows, of the rows of the same
+    /// group ("of their department"), or each listed row's average against
+    /// the overall one (a HAVING on the many side).
+    fn apply_above_average(
+        &mut self,
+        draft: &mut Draft,
+        measure: &Measure,
+        op: CompareOp,
+        text: &str,
+        scope: &AverageScope,
+    ) -> Result<(), Abstention> {
+        let near = self.tree_tables(&draft.tree);
+        let numeric = self.numeric(measure, &near, true)?;
+        let node = self.attach(&mut draft.tree, numeric.expr.table())?;
+        let value = numeric_expr(numeric.expr, node);
+        let overall = Literal::AverageOf(Box::new(value.clone()));
+        let fanned_out = self.reached_through_fan_out(&draft.tree, node);
+        match scope {
+            AverageScope::PerListedRow if fanned_out => {
+                let rows_asked_about = matches!(self.frame.select, Select::List { .. } | Select::CountRows(_));
+                if !rows_asked_about {
+                    return Err(abstain(format!("'{text}' of each row is supported offline only in lists and counts")));
+                }
+                self.refuse_double_counting(&draft.tree, node, text)?;
+                draft.having_totals.push(HavingTotal {
+                    aggregate: Expr::Aggregate(AggFunc::Avg, Box::new(value)),
+                    op,
+                    against: overall,
+                    alias: aggregate_alias(AggFunc::Avg, &numeric.name),
+                });
+                return Ok(());
+            }
+            AverageScope::PerListedRow => {
+                return Err(abstain(format!("'{text}': each row has one value, not an average of several")));
+            }
+            _ if fanned_out || node != 0 => {
+                return Err(abstain(format!(
+                    "'{text}' compares {} values with their average only on the rows asked about",
+                    self.catalog.table_name(numeric.expr.table())
+                )));
+            }
+            AverageScope::AllRows => draft.filters.push(Predicate::Compare(value, op, overall)),
+            AverageScope::Within(group) => {
+                // Peers share the row's foreign key to the group ("employees of the same department").
+                let table = numeric.expr.table();
+                let keys: Vec<ColumnId> = self
+                    .parents(table)
+                    .into_iter()
+                    .filter(|(referenced, _)| *referenced == group.link.table)
+                    .filter_map(|(_, index)| self.single_fk_column(ForeignKeyId { table, index }).ok())
+                    .collect();
+                let [key] = keys.as_slice() else {
+                    return Err(abstain(format!(
+                        "could not tell how {} rows belong to one {}",
+                        self.catalog.table_name(table),
+                        group.text
+                    )));
+                };
+                let peers = Literal::AverageWithin { value: Box::new(value.clone()), key: *key };
+                draft.filters.push(Predicate::Compare(value, op, peers));
+            }
         }
         Ok(())
     }

@@ -30,8 +30,8 @@ use super::joins::{JoinGraph, JoinTree, NodeId, Unreachable};
 use super::linking::{ColumnLink, EntityLink, Fit, ValueLink};
 use super::render::{Absence, Expr, Literal, OrderKey, Output, Predicate, Query, Wrap};
 use super::shapes::{
-    AggFunc, AttributeRef, EntityRef, Filter, Frame, GroupKey, Measure, OrderRequest, Period, RankKey, Select, Subject,
-    YearMonth,
+    AggFunc, AttributeRef, AverageScope, EntityRef, Filter, Frame, GroupKey, Measure, OrderRequest, Period, RankKey,
+    Select, Subject, YearMonth,
 };
 use super::tokens::{is_singular, singular, snake_case, stem};
 use super::vocabulary::{CONCEPT_WORDS, CompareOp, Concept, QUANTITY_WORDS, duration_unit};
@@ -160,19 +160,21 @@ struct Draft {
     having_totals: Vec<HavingTotal>,
 }
 
-/// `SUM(measure) op number` per listed or counted row: a comparison on a
-/// measure of the many side ("customers who spent more than 40").
+/// `SUM(measure) op number` (or `AVG(measure) op overall average`) per
+/// listed or counted row: a comparison on a measure of the many side
+/// ("customers who spent more than 40", "departments with an average salary
+/// above the overall average").
 #[derive(Debug, Clone)]
 struct HavingTotal {
-    sum: Expr,
+    aggregate: Expr,
     op: CompareOp,
-    number: f64,
+    against: Literal,
     alias: String,
 }
 
 impl HavingTotal {
     fn predicate(&self) -> Predicate {
-        Predicate::Compare(self.sum.clone(), self.op, Literal::Number(self.number))
+        Predicate::Compare(self.aggregate.clone(), self.op, self.against.clone())
     }
 }
 
@@ -325,7 +327,7 @@ impl Resolver<'_> {
             draft.group_by = draft.outputs.iter().map(|o| o.expr.clone()).collect();
             draft.tie_breakers = self.key_exprs(root, 0);
             for total in &totals {
-                draft.outputs.push(Output { expr: total.sum.clone(), alias: Some(total.alias.clone()) });
+                draft.outputs.push(Output { expr: total.aggregate.clone(), alias: Some(total.alias.clone()) });
             }
             let mut query = self.grouped_order(draft, &alias)?;
             query.having = totals.iter().map(HavingTotal::predicate).collect();
@@ -562,7 +564,11 @@ fn query_columns(query: &Query) -> Vec<ColumnId> {
         match predicate {
             Predicate::In(e, _)
             | Predicate::NotIn(e, _)
-            | Predicate::Compare(e, _, Literal::Number(_) | Literal::AverageOf(_) | Literal::Date(_))
+            | Predicate::Compare(
+                e,
+                _,
+                Literal::Number(_) | Literal::AverageOf(_) | Literal::Date(_) | Literal::AverageWithin { .. },
+            )
             | Predicate::NotNull(e)
             | Predicate::IsNull(e)
             | Predicate::Flag(e, _) => walk(e, &mut columns),

@@ -139,3 +139,20 @@ fn a_yes_no_column_on_its_noun_is_a_condition() {
         "a flag is no measure"
     );
 }
+
+#[test]
+fn averages_of_a_group_and_per_listed_row() {
+    let within = sql("Which products have a unit price above the average unit price of their category?").unwrap();
+    assert!(
+        within.contains(r#"WHERE "product"."unit_price" > (SELECT AVG("peer"."unit_price") FROM "product" AS "peer" WHERE "peer"."category_id" = "product"."category_id")"#),
+        "{within}"
+    );
+    let per_row = sql("Which categories have an average unit price above the overall average?").unwrap();
+    assert!(
+        per_row.contains(r#"HAVING AVG("product"."unit_price") > (SELECT AVG("product"."unit_price") FROM "product")"#),
+        "{per_row}"
+    );
+    let company_wide = sql("Which categories have an average unit price above the company-wide average?").unwrap();
+    assert_eq!(company_wide, per_row);
+    assert!(sql("Which products have a unit price above the average unit price of their supplier?").is_err());
+}

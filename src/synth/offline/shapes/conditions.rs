@@ -154,12 +154,16 @@ impl Reader<'_> {
     }
 
     /// "salary above the average", "earn more than the average salary": the
-    /// measure after "average", or the one before the comparison; only when
-    /// nothing more follows the average (no "of their department").
+    /// measure after "average", or the one before the comparison. "... of
+    /// their department" after it compares with the average of the row's
+    /// department; "an average salary above the average" before it compares
+    /// each listed row's average. Anything else after the average abstains.
     fn read_above_average(&mut self, at: usize, op: CompareOp) -> Result<(), Abstention> {
         let text = format!("{} {}", self.items[at].text, self.items[at + 1].text);
         let after = Some(at + 2).filter(|&j| self.is_measure(j));
         let before = at.checked_sub(1).filter(|&j| self.free(j) && (self.is_measure(j) || self.spends(j)));
+        // "departments with an average salary above ...": the listed rows' own average.
+        let per_listed_row = before.and_then(|b| b.checked_sub(1)).filter(|&a| self.is_keyword(a, Keyword::Avg));
         let measure = match (after, before) {
             (Some(j), _) => {
                 self.mark([j]);
@@ -177,11 +181,23 @@ impl Reader<'_> {
             (None, None) => return Err(abstain(format!("could not tell what '{text}' compares"))),
         };
         let last = after.unwrap_or(at + 1);
-        if (last + 1..self.items.len()).any(|j| self.free(j)) {
-            return Err(abstain(format!("'{text} ...' of a part of the rows is not supported offline")));
-        }
+        let rest: Vec<usize> = (last + 1..self.items.len()).filter(|&j| self.free(j)).collect();
+        let scope = match (rest.as_slice(), per_listed_row) {
+            ([], None) => AverageScope::AllRows,
+            ([], Some(average)) => {
+                self.mark([average]);
+                AverageScope::PerListedRow
+            }
+            // "the average salary of their department".
+            ([group], None) if self.is_entity(*group) => {
+                let entity = self.entity(*group)?;
+                self.mark([*group]);
+                AverageScope::Within(entity)
+            }
+            _ => return Err(abstain(format!("'{text} ...' of a part of the rows is not supported offline"))),
+        };
         self.mark([at, at + 1]);
-        self.filters.push(Filter::AboveAverage { measure, op, text });
+        self.filters.push(Filter::AboveAverage { measure, op, text, scope });
         Ok(())
     }
 

@@ -246,6 +246,7 @@ pub(crate) enum Filter {
         measure: Measure,
         op: CompareOp,
         text: String,
+        scope: AverageScope,
     },
     /// "employees who earn more than their manager": each row's measure
     /// against the same measure of the row its role points to.
@@ -273,6 +274,19 @@ pub(crate) enum Filter {
     Present {
         attribute: AttributeRef,
     },
+}
+
+/// What a value is compared with the average of.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum AverageScope {
+    /// Every row's value against the average over all rows ("earn more than the average salary").
+    AllRows,
+    /// Each row's value against the average of the rows sharing its group
+    /// ("more than the average salary of their department").
+    Within(EntityRef),
+    /// Each listed row's average of its related rows against the average
+    /// over all of them ("departments with an average salary above the overall average").
+    PerListedRow,
 }
 
 #[derive(Debug, Clone, PartialEq)]
