@@ -54,6 +54,14 @@ pub(crate) enum Literal {
         value: Box<Expr>,
         key: ColumnId,
     },
+    /// `(SELECT AVG("total") FROM (SELECT SUM(total) AS "total" FROM <tree>
+    /// GROUP BY key) AS "totals")`: the average of the per-row totals ("the
+    /// average order value" as the average of each order's lines).
+    AverageOfTotals {
+        total: Box<Expr>,
+        key: Box<Expr>,
+        tree: Box<JoinTree>,
+    },
     /// Another expression of the row: "more than their manager" compares
     /// `employee.salary` with `manager.salary`.
     Expr(Box<Expr>),
@@ -457,6 +465,17 @@ impl Writer<'_> {
             }
             Literal::Date(ym) => self.dialect.quote_str(&format!("{:04}-{:02}-01", ym.year, ym.month)),
             Literal::Expr(expr) => self.expr(expr),
+            Literal::AverageOfTotals { total, key, tree } => {
+                let inner = Writer { catalog: self.catalog, dialect: self.dialect, tree };
+                let alias = self.dialect.quote_ident("total");
+                format!(
+                    "(SELECT AVG({alias}) FROM (SELECT SUM({}) AS {alias} FROM {} GROUP BY {}) AS {})",
+                    inner.expr(total),
+                    inner.tables_clause(),
+                    inner.expr(key),
+                    self.dialect.quote_ident("totals")
+                )
+            }
             Literal::AverageWithin { value, key } => {
                 let outer_node = match **value {
                     Expr::Column { node, .. } => node,

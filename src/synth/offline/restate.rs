@@ -165,6 +165,10 @@ impl Words<'_> {
                     Literal::AverageOf(inner) => format!("the average {}", self.expr(inner)),
                     Literal::Date(ym) => format!("{:04}-{:02}-01", ym.year, ym.month),
                     Literal::Expr(other) => self.expr(other),
+                    Literal::AverageOfTotals { total, key, tree } => {
+                        let inner = Words { catalog: self.catalog, tree };
+                        format!("the average of sum of {} per {}", inner.expr(total), inner.expr(key))
+                    }
                     Literal::AverageWithin { value, key } => format!(
                         "the average {} of rows with the same {}",
                         self.expr(value),

@@ -194,6 +194,7 @@ impl Resolver<'_> {
                         op: *op,
                         against: Literal::Number(*number),
                         alias: aggregate_alias(AggFunc::Sum, &numeric.name),
+                        shown: true,
                     });
                     return Ok(());
                 }
@@ -276,11 +277,45 @@ impl Resolver<'_> {
                     op,
                     against: overall,
                     alias: aggregate_alias(AggFunc::Avg, &numeric.name),
+                    shown: true,
                 });
                 return Ok(());
             }
             AverageScope::PerListedRow => {
                 return Err(abstain(format!("'{text}': each row has one value, not an average of several")));
+            }
+            AverageScope::PerRowTotal if fanned_out => {
+                let rows_asked_about = matches!(self.frame.select, Select::List { .. } | Select::CountRows(_));
+                if !rows_asked_about {
+                    return Err(abstain(format!("'{text}' of each row is supported offline only in lists and counts")));
+                }
+                self.refuse_double_counting(&draft.tree, node, text)?;
+                // The totals of every row: the measure's rows joined to the rows asked about, summed per key.
+                let asked = draft.tree.root();
+                let mut tree = JoinTree::new(numeric.expr.table());
+                let asked_node = self.attach(&mut tree, asked)?;
+                let key = Expr::Column { node: asked_node, column: self.require_key(asked)? };
+                let against = Literal::AverageOfTotals {
+                    total: Box::new(numeric_expr(numeric.expr, 0)),
+                    key: Box::new(key),
+                    tree: Box::new(tree),
+                };
+                draft.having_totals.push(HavingTotal {
+                    aggregate: Expr::Aggregate(AggFunc::Sum, Box::new(value)),
+                    op,
+                    against,
+                    alias: aggregate_alias(AggFunc::Sum, &numeric.name),
+                    shown: false,
+                });
+                return Ok(());
+            }
+            // The rows asked about hold the value themselves ("orders.total"): against its average.
+            AverageScope::PerRowTotal if node == 0 => draft.filters.push(Predicate::Compare(value, op, overall)),
+            AverageScope::PerRowTotal => {
+                return Err(abstain(format!(
+                    "'{text}' compares {} values with their average only on the rows asked about",
+                    self.catalog.table_name(numeric.expr.table())
+                )));
             }
             _ if fanned_out || node != 0 => {
                 return Err(abstain(format!(

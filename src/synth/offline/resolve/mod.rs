@@ -170,6 +170,10 @@ struct HavingTotal {
     op: CompareOp,
     against: Literal,
     alias: String,
+    /// Shown beside the listed rows: a total compared with a number the
+    /// question gives ("spent more than 1000"), not one compared with an
+    /// average the question only refers to ("more than the average customer").
+    shown: bool,
 }
 
 impl HavingTotal {
@@ -326,10 +330,18 @@ impl Resolver<'_> {
             let alias = first.alias.clone();
             draft.group_by = draft.outputs.iter().map(|o| o.expr.clone()).collect();
             draft.tie_breakers = self.key_exprs(root, 0);
-            for total in &totals {
+            let shown: Vec<&HavingTotal> = totals.iter().filter(|t| t.shown).collect();
+            for total in &shown {
                 draft.outputs.push(Output { expr: total.aggregate.clone(), alias: Some(total.alias.clone()) });
             }
-            let mut query = self.grouped_order(draft, &alias)?;
+            let mut query = if shown.is_empty() {
+                let keys = std::mem::take(&mut draft.tie_breakers);
+                let mut query = draft.into_query();
+                query.order_by = keys.into_iter().map(|k| (OrderKey::Expr(k), false)).collect();
+                query
+            } else {
+                self.grouped_order(draft, &alias)?
+            };
             query.having = totals.iter().map(HavingTotal::predicate).collect();
             return Ok(query);
         }
@@ -567,7 +579,11 @@ fn query_columns(query: &Query) -> Vec<ColumnId> {
             | Predicate::Compare(
                 e,
                 _,
-                Literal::Number(_) | Literal::AverageOf(_) | Literal::Date(_) | Literal::AverageWithin { .. },
+                Literal::Number(_)
+                | Literal::AverageOf(_)
+                | Literal::Date(_)
+                | Literal::AverageWithin { .. }
+                | Literal::AverageOfTotals { .. },
             )
             | Predicate::NotNull(e)
             | Predicate::IsNull(e)

@@ -156,3 +156,18 @@ fn averages_of_a_group_and_per_listed_row() {
     assert_eq!(company_wide, per_row);
     assert!(sql("Which products have a unit price above the average unit price of their supplier?").is_err());
 }
+
+#[test]
+fn totals_per_row_against_the_average_of_such_totals() {
+    let customers = sql("Which customers spent more than the average customer?").unwrap();
+    assert!(customers.starts_with(r#"SELECT "customer"."customer_id", "customer"."full_name" FROM"#), "{customers}");
+    assert!(
+        customers.contains(r#"HAVING SUM("orders"."total") > (SELECT AVG("total") FROM (SELECT SUM("orders"."total") AS "total" FROM "orders" JOIN "customer" ON"#),
+        "{customers}"
+    );
+    // Orders hold their own total here: each against the average of them.
+    assert_eq!(
+        sql("How many orders were worth more than the average order value?").unwrap(),
+        r#"SELECT COUNT(*) AS "order_count" FROM "orders" WHERE "orders"."total" > (SELECT AVG("orders"."total") FROM "orders")"#
+    );
+}

@@ -182,11 +182,26 @@ impl Reader<'_> {
         };
         let last = after.unwrap_or(at + 1);
         let rest: Vec<usize> = (last + 1..self.items.len()).filter(|&j| self.free(j)).collect();
+        // "the average customer", "the average order value": the rows asked about, named again.
+        let names_asked_rows = |reader: &Self, j: usize| {
+            reader.is_entity(j)
+                && reader
+                    .single_link(j)
+                    .is_some_and(|link| (0..at).any(|k| reader.is_entity(k) && reader.single_link(k) == Some(link)))
+        };
         let scope = match (rest.as_slice(), per_listed_row) {
             ([], None) => AverageScope::AllRows,
             ([], Some(average)) => {
                 self.mark([average]);
                 AverageScope::PerListedRow
+            }
+            ([rows], None) if names_asked_rows(self, *rows) => {
+                self.mark([*rows]);
+                AverageScope::PerRowTotal
+            }
+            ([rows, money], None) if names_asked_rows(self, *rows) && self.spends(*money) => {
+                self.mark([*rows, *money]);
+                AverageScope::PerRowTotal
             }
             // "the average salary of their department".
             ([group], None) if self.is_entity(*group) => {

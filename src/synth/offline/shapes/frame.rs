@@ -287,6 +287,10 @@ pub(crate) enum AverageScope {
     /// Each listed row's average of its related rows against the average
     /// over all of them ("departments with an average salary above the overall average").
     PerListedRow,
+    /// Each listed or counted row's total against the average of such
+    /// totals ("orders worth more than the average order value", "customers
+    /// who spent more than the average customer").
+    PerRowTotal,
 }
 
 #[derive(Debug, Clone, PartialEq)]
