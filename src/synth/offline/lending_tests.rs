@@ -400,3 +400,10 @@ fn inactive_is_not_active_and_a_boolean_flag_compares_with_true_on_postgres() {
     let inactive = sql("List the inactive members");
     assert!(inactive.contains(r#"WHERE ("member"."active" = FALSE OR "member"."active" IS NULL)"#), "{inactive}");
 }
+
+#[test]
+fn surname_and_forename_name_the_name_columns() {
+    let sorted = sql("List the members sorted by surname");
+    assert!(sorted.contains(r#"ORDER BY "member"."last_name""#), "{sorted}");
+    assert!(sql("List the forenames of the authors").starts_with(r#"SELECT "author"."first_name""#));
+}

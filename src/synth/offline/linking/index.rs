@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use super::values::name_part;
+use super::values::{NamePart, name_part};
 use super::*;
 use crate::synth::offline::catalog::{Catalog, ValueKind};
 use crate::synth::offline::tokens::tokenize;
@@ -132,6 +132,15 @@ impl Linker {
             }
             let column_key = stems(words);
             self.add_phrase(column_key.clone(), exact(column));
+            // "surname" for `last_name`, "forename" for `first_name`.
+            let one_word_names: &[&str] = match name_part(words) {
+                Some(NamePart::First) => &["forename", "firstname"],
+                Some(NamePart::Last) => &["surname", "lastname"],
+                None => &[],
+            };
+            for name in one_word_names {
+                self.add_phrase(vec![stem(name)], exact(column));
+            }
             if column_key.len() > table_key.len() && column_key.starts_with(&table_key) {
                 self.add_phrase(column_key[table_key.len()..].to_vec(), exact(column));
             }

@@ -173,11 +173,13 @@ pub(super) enum NamePart {
 const INNER_VALUE_SYMBOLS: &[&str] = &["/", "&", "-", "'", "’", ".", ":", "+", "(", ")"];
 
 /// Whether a column named by `words` holds first or last names.
+/// A name column, not any column with "first" or "last" in it (`last_update`).
 pub(super) fn name_part(words: &[String]) -> Option<NamePart> {
     let has = |options: &[&str]| words.iter().any(|w| options.contains(&w.as_str()));
-    if has(&["first", "given", "forename"]) {
+    let named = has(&["name"]);
+    if has(&["forename", "firstname"]) || named && has(&["first", "given"]) {
         Some(NamePart::First)
-    } else if has(&["last", "family", "surname"]) {
+    } else if has(&["surname", "lastname"]) || named && has(&["last", "family"]) {
         Some(NamePart::Last)
     } else {
         None
