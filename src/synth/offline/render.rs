@@ -30,6 +30,12 @@ pub(crate) enum Expr {
     /// `a / b` as a fraction (never integer division), NULL when `b` is 0:
     /// "average order value" is the total over the number of orders.
     Ratio(Box<Expr>, Box<Expr>),
+    /// `CASE WHEN <conditions> THEN <value, or 1> ELSE 0 END`: counted or
+    /// summed only where the conditions hold (two periods in one grouping).
+    CaseWhen {
+        conditions: Vec<Predicate>,
+        value: Option<Box<Expr>>,
+    },
     /// `expr * multiply / divide`, one of them 1: a duration in another unit
     /// ("in minutes" of a `Milliseconds` column: `/ 60000.0`).
     Scaled {
@@ -510,6 +516,11 @@ impl Writer<'_> {
             Expr::Aggregate(func, inner) => format!("{}({})", func.sql(), self.expr(inner)),
             Expr::Product(a, b) => format!("{} * {}", self.expr(a), self.expr(b)),
             Expr::Ratio(a, b) => format!("1.0 * {} / NULLIF({}, 0)", self.expr(a), self.expr(b)),
+            Expr::CaseWhen { conditions, value } => format!(
+                "CASE WHEN {} THEN {} ELSE 0 END",
+                self.predicates(conditions),
+                value.as_ref().map_or_else(|| "1".to_string(), |v| self.expr(v))
+            ),
             Expr::Scaled { expr, multiply, divide } => match (multiply, divide) {
                 (1, 1) => self.expr(expr),
                 (1, divide) => format!("{} / {divide}.0", self.expr(expr)),

@@ -22,10 +22,10 @@ pub(crate) fn restate(catalog: &Catalog, query: &Query) -> String {
         text.push_str(&format!(" per {}", words.grouping(&query.group_by)));
     }
     if !query.filters.is_empty() {
-        text.push_str(&format!(" where {}", words.conditions(query, &query.filters)));
+        text.push_str(&format!(" where {}", words.conditions(Some(query), &query.filters)));
     }
     if !query.having.is_empty() {
-        text.push_str(&format!(" having {}", words.conditions(query, &query.having)));
+        text.push_str(&format!(" having {}", words.conditions(Some(query), &query.having)));
     }
     if let Some(limit) = query.limit {
         text.push_str(&format!(", top {limit}"));
@@ -54,8 +54,12 @@ struct Words<'a> {
 
 impl Words<'_> {
     fn selection(&self, query: &Query) -> String {
-        let aggregates: Vec<String> =
-            query.outputs.iter().filter(|o| is_aggregate(&o.expr)).map(|o| self.counted(query, &o.expr)).collect();
+        let aggregates: Vec<String> = query
+            .outputs
+            .iter()
+            .filter(|o| is_aggregate(&o.expr))
+            .map(|o| self.counted(Some(query), &o.expr))
+            .collect();
         if !aggregates.is_empty() {
             return aggregates.join(", ");
         }
@@ -100,7 +104,7 @@ impl Words<'_> {
     }
 
     /// Conditions joined by "and"; a half-open date range reads as its year or month.
-    fn conditions(&self, query: &Query, predicates: &[Predicate]) -> String {
+    fn conditions(&self, query: Option<&Query>, predicates: &[Predicate]) -> String {
         let mut parts = Vec::new();
         let mut i = 0;
         while i < predicates.len() {
@@ -139,9 +143,17 @@ impl Words<'_> {
             Expr::Month(inner) => format!("month of {}", self.expr(inner)),
             Expr::CountRows => format!("count of {}", self.table(0)),
             Expr::CountDistinct(inner) => format!("count of distinct {}", self.expr(inner)),
+            Expr::Aggregate(AggFunc::Sum, inner) if matches!(**inner, Expr::CaseWhen { value: None, .. }) => {
+                let Expr::CaseWhen { conditions, .. } = &**inner else { unreachable!("matched above") };
+                format!("count where {}", self.conditions(None, conditions))
+            }
             Expr::Aggregate(func, inner) => format!("{} of {}", function_word(*func), self.expr(inner)),
             Expr::Product(a, b) => format!("{} × {}", self.expr(a), self.expr(b)),
             Expr::Ratio(a, b) => format!("{} over {}", self.expr(a), self.expr(b)),
+            Expr::CaseWhen { conditions, value } => {
+                let counted = value.as_ref().map_or_else(|| "1".to_string(), |v| self.expr(v));
+                format!("{counted} where {}", self.conditions(None, conditions))
+            }
             Expr::Scaled { expr, multiply, divide } => match (multiply, divide) {
                 (1, 1) => self.expr(expr),
                 (1, divide) => format!("{} ÷ {divide}", self.expr(expr)),
@@ -150,7 +162,7 @@ impl Words<'_> {
         }
     }
 
-    fn predicate(&self, query: &Query, predicate: &Predicate) -> String {
+    fn predicate(&self, query: Option<&Query>, predicate: &Predicate) -> String {
         let quoted = |values: &[String]| values.iter().map(|v| format!("'{v}'")).collect::<Vec<_>>().join(", ");
         match predicate {
             Predicate::In(expr, values) if values.len() == 1 => format!("{} is {}", self.expr(expr), quoted(values)),
@@ -190,8 +202,9 @@ impl Words<'_> {
     }
 
     /// A row count in HAVING counts the rows its output names ("city_count"), not the root's.
-    fn counted(&self, query: &Query, expr: &Expr) -> String {
+    fn counted(&self, query: Option<&Query>, expr: &Expr) -> String {
         if *expr == Expr::CountRows
+            && let Some(query) = query
             && let Some(alias) = query.outputs.iter().find(|o| o.expr == *expr).and_then(|o| o.alias.as_deref())
             && let Some(counted) = alias.strip_suffix("_count")
         {
@@ -202,12 +215,12 @@ impl Words<'_> {
 
     fn order_key(&self, query: &Query, key: &OrderKey) -> String {
         match key {
-            OrderKey::Expr(expr) | OrderKey::Rounded(expr) => self.counted(query, expr),
+            OrderKey::Expr(expr) | OrderKey::Rounded(expr) => self.counted(Some(query), expr),
             OrderKey::Alias(alias) => query
                 .outputs
                 .iter()
                 .find(|o| o.alias.as_deref() == Some(alias.as_str()))
-                .map_or_else(|| alias.clone(), |o| self.counted(query, &o.expr)),
+                .map_or_else(|| alias.clone(), |o| self.counted(Some(query), &o.expr)),
         }
     }
 }

@@ -200,40 +200,39 @@ impl Resolver<'_> {
                 }
                 draft.filters.push(Predicate::Compare(numeric_expr(numeric.expr, node), *op, Literal::Number(*number)));
             }
-            Filter::Period(Period { column, from, until }) => {
-                let (node, column) = self.date_column(&mut draft.tree, column.as_ref())?;
-                let date = Expr::Column { node, column };
-                if self.catalog.column(column).year {
-                    // "released in 2006": the column holds the year itself.
-                    let whole_years = from.is_none_or(|f| f.month == 1) && until.is_none_or(|u| u.month == 1);
-                    if !whole_years {
-                        return Err(abstain(format!(
-                            "{} holds years, not dates: a month cannot be compared with it",
-                            self.catalog.describe(column)
-                        )));
+            Filter::Period(period) => {
+                let predicates = self.period_predicates(&mut draft.tree, period)?;
+                draft.filters.extend(predicates);
+            }
+            Filter::PeriodCounts { counted, current, base } => {
+                // "stores with more orders in 2022 than in 2021": per listed row, one count against the other.
+                let node = self.entity_node(&mut draft.tree, counted.link)?;
+                self.refuse_double_counting(&draft.tree, node, &counted.text)?;
+                // The date of the rows counted, unless the question names another.
+                let date = match &current.column {
+                    Some(named) => self.date_column(&mut draft.tree, Some(named))?,
+                    None => {
+                        let own = self.own_date(counted.link.table)?.ok_or_else(|| {
+                            abstain(format!(
+                                "{} has no date to count by period",
+                                self.catalog.table_name(counted.link.table)
+                            ))
+                        })?;
+                        (node, own)
                     }
-                    let year = |ym: &YearMonth| Literal::Number(f64::from(ym.year));
-                    match (from, until) {
-                        (Some(f), Some(u)) if u.year == f.year + 1 => {
-                            draft.filters.push(Predicate::Compare(date, CompareOp::Eq, year(f)));
-                        }
-                        _ => {
-                            if let Some(f) = from {
-                                draft.filters.push(Predicate::Compare(date.clone(), CompareOp::Ge, year(f)));
-                            }
-                            if let Some(u) = until {
-                                draft.filters.push(Predicate::Compare(date, CompareOp::Lt, year(u)));
-                            }
-                        }
-                    }
-                    return Ok(());
-                }
-                if let Some(from) = from {
-                    draft.filters.push(Predicate::Compare(date.clone(), CompareOp::Ge, Literal::Date(*from)));
-                }
-                if let Some(until) = until {
-                    draft.filters.push(Predicate::Compare(date, CompareOp::Lt, Literal::Date(*until)));
-                }
+                };
+                let count_in = |period: &Period| -> Result<Expr, Abstention> {
+                    let conditions = self.period_predicates_on(date, period)?;
+                    Ok(Expr::Aggregate(AggFunc::Sum, Box::new(Expr::CaseWhen { conditions, value: None })))
+                };
+                let (now, before) = (count_in(current)?, count_in(base)?);
+                draft.having_totals.push(HavingTotal {
+                    aggregate: now,
+                    op: CompareOp::Gt,
+                    against: Literal::Expr(Box::new(before)),
+                    alias: count_alias(self.catalog, counted.link),
+                    shown: false,
+                });
             }
             Filter::MonthOfYear { column, month } => {
                 let (node, column) = self.date_column(&mut draft.tree, column.as_ref())?;
@@ -246,6 +245,60 @@ impl Resolver<'_> {
             Filter::CountOf { .. } => {}
         }
         Ok(())
+    }
+
+    /// The conditions that put a date in `period`: a half-open range on a date
+    /// column, or years compared with a column that holds the year itself.
+    pub(super) fn period_predicates(
+        &mut self,
+        tree: &mut JoinTree,
+        period: &Period,
+    ) -> Result<Vec<Predicate>, Abstention> {
+        let date = self.date_column(tree, period.column.as_ref())?;
+        self.period_predicates_on(date, period)
+    }
+
+    /// [`Resolver::period_predicates`] on a date already chosen.
+    fn period_predicates_on(
+        &self,
+        (node, column): (NodeId, ColumnId),
+        period: &Period,
+    ) -> Result<Vec<Predicate>, Abstention> {
+        let Period { from, until, .. } = period;
+        let date = Expr::Column { node, column };
+        let mut predicates = Vec::new();
+        if self.catalog.column(column).year {
+            // "released in 2006": the column holds the year itself.
+            let whole_years = from.is_none_or(|f| f.month == 1) && until.is_none_or(|u| u.month == 1);
+            if !whole_years {
+                return Err(abstain(format!(
+                    "{} holds years, not dates: a month cannot be compared with it",
+                    self.catalog.describe(column)
+                )));
+            }
+            let year = |ym: &YearMonth| Literal::Number(f64::from(ym.year));
+            match (from, until) {
+                (Some(f), Some(u)) if u.year == f.year + 1 => {
+                    predicates.push(Predicate::Compare(date, CompareOp::Eq, year(f)))
+                }
+                _ => {
+                    if let Some(f) = from {
+                        predicates.push(Predicate::Compare(date.clone(), CompareOp::Ge, year(f)));
+                    }
+                    if let Some(u) = until {
+                        predicates.push(Predicate::Compare(date, CompareOp::Lt, year(u)));
+                    }
+                }
+            }
+            return Ok(predicates);
+        }
+        if let Some(from) = from {
+            predicates.push(Predicate::Compare(date.clone(), CompareOp::Ge, Literal::Date(*from)));
+        }
+        if let Some(until) = until {
+            predicates.push(Predicate::Compare(date, CompareOp::Lt, Literal::Date(*until)));
+        }
+        Ok(predicates)
     }
 
     /// A value compared with an average: of all rows, of the rows of the same

@@ -107,7 +107,9 @@ fn named_tables(frame: &Frame) -> Vec<TableId> {
                 }
             }
             Filter::Text { target, .. } => add(subject_link(target).as_ref()),
-            Filter::CountOf { entity, .. } | Filter::Key { entity, .. } => add(Some(&entity.link)),
+            Filter::CountOf { entity, .. }
+            | Filter::Key { entity, .. }
+            | Filter::PeriodCounts { counted: entity, .. } => add(Some(&entity.link)),
             Filter::Compare { measure, .. } => add(measure_qualifier(measure).as_ref()),
             Filter::Absent { candidates, .. } => {
                 if let [only] = candidates.as_slice() {
@@ -561,6 +563,16 @@ fn query_columns(query: &Query) -> Vec<ColumnId> {
             Expr::Column { column, .. } => out.push(*column),
             Expr::Year(e) | Expr::Month(e) | Expr::CountDistinct(e) | Expr::Aggregate(_, e) => walk(e, out),
             Expr::Scaled { expr, .. } => walk(expr, out),
+            Expr::CaseWhen { conditions, value } => {
+                for predicate in conditions {
+                    if let Predicate::Compare(e, _, _) = predicate {
+                        walk(e, out);
+                    }
+                }
+                if let Some(value) = value {
+                    walk(value, out);
+                }
+            }
             Expr::Product(a, b) | Expr::Ratio(a, b) => {
                 walk(a, out);
                 walk(b, out);

@@ -148,6 +148,30 @@ impl Reader<'_> {
     }
 }
 
+impl Reader<'_> {
+    /// "Which stores received more orders in 2022 than in 2021?": the rows
+    /// listed, each keeping those whose related rows (named once more, after
+    /// the comparison word) in one period outnumber those in the other.
+    pub(super) fn take_period_counts(&mut self, comparison: Option<Comparison>) -> Result<(), Abstention> {
+        let row_by_row = || {
+            abstain(
+                "comparing two periods row by row is supported offline only as 'which X had more Y in 2022 than in 2021'",
+            )
+        };
+        let Some(Comparison::Periods(periods)) = comparison else { return Err(row_by_row()) };
+        if periods.kind != ComparisonKind::Difference {
+            return Err(row_by_row());
+        }
+        let listed = self.listed_at;
+        let counted = (0..self.items.len()).find(|&j| self.is_entity(j) && Some(j) != listed).ok_or_else(row_by_row)?;
+        let counted_ref = self.entity(counted)?;
+        self.mark([counted]);
+        let PeriodComparison { base, current, .. } = *periods;
+        self.filters.push(Filter::PeriodCounts { counted: counted_ref, current, base });
+        Ok(())
+    }
+}
+
 /// A change as a difference, or as a percentage when the question says so;
 /// "growth" alone could be either.
 fn change_kind(words: &ComparisonWords, percent: bool) -> Result<ComparisonKind, Abstention> {

@@ -256,6 +256,13 @@ pub(crate) enum Filter {
         role: EntityLink,
         text: String,
     },
+    /// "stores that received more orders in 2022 than in 2021": per listed
+    /// row, the related rows in `current` outnumber those in `base`.
+    PeriodCounts {
+        counted: EntityRef,
+        current: Period,
+        base: Period,
+    },
     /// "album 5", "in store 1": the row with that key.
     Key {
         entity: EntityRef,

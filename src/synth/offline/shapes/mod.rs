@@ -74,11 +74,12 @@ pub(crate) fn interpret(items: &[Item], confidence: &mut Confidence) -> Result<F
     let select = reader.attach_list_attributes(select);
     reader.take_redundant_total(&select);
     let (select, units) = reader.take_units(select);
+    let mut comparison = comparison;
     let select = match (share, &comparison) {
         (_, Some(_)) if reader.asks_for_rows(&select) => {
-            return Err(abstain(
-                "comparing two periods row by row ('which ... more in 2022 than in 2021') is not supported offline",
-            ));
+            // "Which stores received more orders in 2022 than in 2021?": rows whose counts compare.
+            reader.take_period_counts(comparison.take())?;
+            select
         }
         (Some(_), _) | (_, Some(_)) => single_figure(select)?,
         _ => select,
