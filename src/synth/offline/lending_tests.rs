@@ -422,3 +422,14 @@ fn rows_whose_related_rows_outnumber_in_one_period_those_in_another() {
         "{more}"
     );
 }
+
+#[test]
+fn a_year_on_related_rows_is_their_date_not_the_listed_rows_own() {
+    let had = sql("Which members had loans in 2021?");
+    assert!(had.contains(r#"WHERE "loan"."loan_date" >= '2021-01-01'"#), "{had}");
+    let borrowed = sql("How many members borrowed books in 2021?");
+    assert!(borrowed.contains(r#"WHERE "loan"."loan_date" >= '2021-01-01'"#), "{borrowed}");
+    assert!(sql("How many members joined in 2021?").contains(r#""member"."joined_date" >= '2021-01-01'"#));
+    let reason = refusal("Which members had loans and fines in 2021?");
+    assert!(reason.contains("which date"), "{reason}");
+}

@@ -22,6 +22,20 @@ impl Resolver<'_> {
             return Ok((self.attach(tree, column.table)?, column));
         }
         let root = tree.root();
+        // "members who had loans in 2021", "members who borrowed books in 2021":
+        // the date of the related rows the question reaches, not the members' own.
+        let related: Vec<(NodeId, ColumnId)> = (1..tree.nodes.len())
+            .filter(|&n| tree.nodes[n].alias.is_none() && self.reached_through_fan_out(tree, n))
+            .filter_map(|n| self.own_date(tree.nodes[n].table).ok().flatten().map(|column| (n, column)))
+            .collect();
+        match related.as_slice() {
+            [(node, column)] => return Ok((*node, *column)),
+            [_, _, ..] => {
+                let names: Vec<String> = related.iter().map(|(_, c)| self.catalog.describe(*c)).collect();
+                return Err(abstain(format!("ambiguous: which date: {}", join_names(&names))));
+            }
+            [] => {}
+        }
         if let Some(column) = self.own_date(root)? {
             return Ok((0, column));
         }
