@@ -5,6 +5,9 @@
 //!
 //! - Only offline and LLM answers are stored, and the pipeline stores one only
 //!   after it ran successfully: failed answers are never cached.
+//! - An offline answer carries the synthesizer's revision
+//!   ([`OFFLINE_REVISION`]); one stored by another revision (or before
+//!   revisions were stored) is a miss, so a new build reads the question anew.
 //! - [`normalize_question`] folds harmless variants but keeps every literal,
 //!   number, date and column word, so "customers in France" never hits the
 //!   entry of "customers in Germany".
@@ -38,6 +41,7 @@ use super::{Level, record};
 use crate::config::GoldenExample;
 use crate::synth::SynthesizerKind;
 use crate::synth::normalize::normalize_question;
+use crate::synth::offline::OFFLINE_REVISION;
 
 const KIND: &str = "answer";
 
@@ -64,6 +68,10 @@ struct AnswerBody {
     /// Absent from entries written before restatements, and when there is none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     restatement: Option<String>,
+    /// The offline synthesizer's revision that produced an offline answer
+    /// (absent from LLM answers and from entries written before revisions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    revision: Option<String>,
 }
 
 /// Cheap to clone; all clones share the levels.
@@ -238,6 +246,7 @@ impl AnswerCache {
             sql: answer.sql.clone(),
             synthesizer: answer.synthesizer.name().to_string(),
             restatement: answer.restatement.clone(),
+            revision: (answer.synthesizer == SynthesizerKind::Offline).then(|| OFFLINE_REVISION.to_string()),
         }
     }
 
@@ -262,6 +271,10 @@ impl AnswerCache {
             return refuse("stored for another source, schema or question".into());
         }
         let synthesizer = match body.synthesizer.as_str() {
+            "offline" if body.revision.as_deref() != Some(OFFLINE_REVISION) => {
+                debug!(level = level.name(), key = %keys.redis, "cached offline answer from another revision: synthesized again");
+                return None;
+            }
             "offline" => SynthesizerKind::Offline,
             "llm" => SynthesizerKind::Llm,
             other => return refuse(format!("synthesizer {other:?} is never cached")),
@@ -315,11 +328,36 @@ mod tests {
             sql: "SELECT 1".into(),
             synthesizer: "offline".into(),
             restatement: restatement.map(str::to_string),
+            revision: Some(OFFLINE_REVISION.into()),
         };
         let without = serde_json::to_value(body(None)).unwrap();
         assert!(without.get("restatement").is_none(), "entries without one look like older entries: {without}");
         let sealed = entry::seal(KIND, "k", &body(Some("count of customers")));
         let opened = entry::open::<AnswerBody>(KIND, "k", &sealed).unwrap();
         assert_eq!(opened.value.restatement.as_deref(), Some("count of customers"));
+    }
+
+    #[test]
+    fn an_offline_answer_from_another_revision_is_a_miss() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = AnswerCache::new(10, None, DiskLevel::new(dir.path().to_path_buf()), "p", None);
+        let keys = cache.keys("chinook", "ab", "How many customers?");
+        let sealed = |synthesizer: &str, revision: Option<&str>| {
+            let body = AnswerBody {
+                source: "chinook".into(),
+                fingerprint: "ab".into(),
+                question: keys.normalized.clone(),
+                sql: "SELECT 1".into(),
+                synthesizer: synthesizer.into(),
+                restatement: None,
+                revision: revision.map(str::to_string),
+            };
+            entry::seal(KIND, &keys.redis, &body)
+        };
+        let open = |bytes: Vec<u8>| cache.decode(&keys, &bytes, Level::Disk);
+        assert!(open(sealed("offline", Some(OFFLINE_REVISION))).is_some());
+        assert!(open(sealed("offline", Some("0.0.1+r0"))).is_none(), "an older reading is synthesized again");
+        assert!(open(sealed("offline", None)).is_none(), "entries from before revisions are synthesized again");
+        assert!(open(sealed("llm", None)).is_some(), "LLM answers do not depend on the offline revision");
     }
 }

@@ -49,6 +49,12 @@ use confidence::Confidence;
 use joins::JoinGraph;
 use linking::Linker;
 
+/// Which readings of questions this build's offline synthesizer gives: the
+/// crate version and a counter raised whenever a change reads some question
+/// differently. Cached offline answers carry it, and one stored under another
+/// revision is synthesized again, so an upgrade never serves an older reading.
+pub const OFFLINE_REVISION: &str = concat!(env!("CARGO_PKG_VERSION"), "+r2");
+
 /// Answers questions about one schema without a network; built once per schema group.
 #[derive(Debug, Clone)]
 pub struct OfflineSynthesizer {
