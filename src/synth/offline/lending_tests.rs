@@ -433,3 +433,13 @@ fn a_year_on_related_rows_is_their_date_not_the_listed_rows_own() {
     let reason = refusal("Which members had loans and fines in 2021?");
     assert!(reason.contains("which date"), "{reason}");
 }
+
+#[test]
+fn a_member_of_a_named_table_is_one_of_its_rows_not_the_member_table() {
+    for question in ["Which staff member made the most loans?", "How many loans has each staff member processed?"] {
+        let sql = sql(question);
+        assert!(sql.contains(r#"GROUP BY "staff"."staff_id""#), "{question}: {sql}");
+        assert!(!sql.contains(r#"JOIN "member""#), "{question} joins members it never asked about: {sql}");
+    }
+    assert!(sql("How many members are there?").contains(r#"FROM "member""#));
+}

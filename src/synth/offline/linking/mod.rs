@@ -273,7 +273,12 @@ impl Linker {
             let keyword = Keyword::PeriodOverPeriod { month };
             return (len, Some(item(ItemKind::Keyword(keyword), &tokens[i..i + len], false)));
         }
-        let schema = self.schema_match(tokens, i);
+        let schema = self.schema_match(tokens, i).map(|(len, links, synonym)| {
+            // "staff member", "team members": one row of the table just named, not the `member` table.
+            let member = tokens.get(i + len).is_some_and(|next| matches!(next.lower.as_str(), "member" | "members"));
+            let names_rows = links.iter().all(|link| matches!(link, Link::Table(_)));
+            (len + usize::from(member && names_rows), links, synonym)
+        });
         let keyword = keyword_match(tokens, i);
         let value = self.value_match(tokens, i);
         let via_synonym = schema.as_ref().is_some_and(|s| s.2);
