@@ -443,3 +443,24 @@ fn a_member_of_a_named_table_is_one_of_its_rows_not_the_member_table() {
     }
     assert!(sql("How many members are there?").contains(r#"FROM "member""#));
 }
+
+#[test]
+fn the_most_verbed_rows_are_ranked_by_how_often_the_verb_happened() {
+    let counted = r#"COUNT(*) AS "loan_count" FROM "loan" JOIN "copy" ON "loan"."copy_id" = "copy"."copy_id" JOIN "book" ON "copy"."book_id" = "book"."book_id" GROUP BY "book"."book_id", "book"."title" ORDER BY "loan_count" DESC, "book"."book_id""#;
+    for (question, limit) in [
+        ("What is the most loaned book?", " LIMIT 1"),
+        ("What is the most borrowed book?", " LIMIT 1"),
+        ("Top 10 most loaned books", " LIMIT 10"),
+        ("Which books were loaned the most?", ""),
+    ] {
+        let sql = sql(question);
+        assert!(sql.ends_with(&format!("{counted}{limit}")), "{question}: {sql}");
+    }
+    let least = sql("What is the least borrowed book?");
+    assert!(least.contains(r#"ORDER BY "loan_count", "book"."book_id" LIMIT 1"#), "{least}");
+    let genre = sql("Which genre is loaned most?");
+    assert!(genre.starts_with(r#"SELECT "book"."genre", COUNT(*) AS "loan_count" FROM "loan""#), "{genre}");
+    assert!(genre.ends_with(r#"ORDER BY "loan_count" DESC, "book"."genre" LIMIT 1"#), "{genre}");
+    // A verb no table records is not counted.
+    refusal("What is the most admired book?");
+}

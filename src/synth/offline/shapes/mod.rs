@@ -320,7 +320,13 @@ impl<'a> Reader<'a> {
     /// A column named directly on a table's noun ("discontinued products"): a
     /// condition this reader cannot express, not a column to show.
     fn is_adjective(&self, i: usize) -> bool {
-        self.is_entity_kind(i + 1) && self.items[i + 1].touches_previous
+        self.is_entity_kind(i + 1) && !self.is_participle(i + 1) && self.items[i + 1].touches_previous
+    }
+
+    /// A table named by a past participle of its name ("loaned" -> `loan`):
+    /// a verb saying what happened, not a noun for the rows asked about.
+    fn is_participle(&self, i: usize) -> bool {
+        self.is_entity_kind(i) && self.items[i].text.to_lowercase().ends_with("ed")
     }
 
     /// A word that linked to nothing; it is reported, and rules may step over it.

@@ -33,6 +33,10 @@ impl Reader<'_> {
                     return self.read_superlative(i, concept, descending, limit).map(Some);
                 }
                 Some(keyword @ (Keyword::Max | Keyword::Min)) => {
+                    let limit = i.checked_sub(1).and_then(|before| self.number(before).map(|_| before));
+                    if let Some(select) = self.read_most_verbed(i, limit)? {
+                        return Ok(Some(select));
+                    }
                     if let Some(select) = self.read_most(i)? {
                         self.take_trailing_figure_request();
                         return Ok(Some(select));
@@ -61,6 +65,13 @@ impl Reader<'_> {
             && let Some(Keyword::Superlative { concept, descending }) = self.keyword(at)
         {
             return self.read_superlative(at, concept, descending, limit);
+        }
+        // "the top 10 most loaned books": ranked by how often the verb happened.
+        if let Some(at) = after
+            && matches!(self.keyword(at), Some(Keyword::Max | Keyword::Min))
+            && let Some(Select::Ranked { subject, key, descending, .. }) = self.read_most_verbed(at, None)?
+        {
+            return Ok(Select::Ranked { subject, key, descending, limit });
         }
         let subject = self.take_subject(top + 1)?;
         let by = self.next_where(
@@ -118,14 +129,51 @@ impl Reader<'_> {
         Ok(Select::Ranked { subject, key: RankKey::Measure(None, measure), descending, limit })
     }
 
+    /// "the most loaned book", "the 5 least rented films": "most" or "least",
+    /// a verb that one table's rows record, then what is ranked; the rows
+    /// ranked by how many of those events they have. `limit_at` is where a
+    /// number before the keyword stands ("the 5 most ...").
+    fn read_most_verbed(&mut self, at: usize, limit_at: Option<usize>) -> Result<Option<Select>, Abstention> {
+        let Some(verb) = (at + 1..self.items.len()).find(|&j| self.free(j)) else { return Ok(None) };
+        let Some(key) = self.event_count(verb) else { return Ok(None) };
+        let subject_next =
+            self.next_where(verb + 1, |j| self.is_entity(j) || self.is_attribute(j), |j| self.is_value(j));
+        if subject_next.is_none() {
+            return Ok(None);
+        }
+        let descending = self.keyword(at) == Some(Keyword::Max);
+        self.mark([at, verb]);
+        let limit = limit_at.and_then(|before| self.take_limit(before));
+        let subject = self.take_subject(verb + 1)?;
+        Ok(Some(Select::Ranked { subject, key, descending, limit }))
+    }
+
+    /// A count of the rows of the one table that records what the verb at
+    /// `j` says happened ("loaned" -> `loan`), if `j` is such a verb.
+    /// A participle that is a table's own name ("loaned" -> `loan`) counts too.
+    fn event_count(&self, j: usize) -> Option<RankKey> {
+        let events = match self.kind(j) {
+            Some(ItemKind::Action(events)) => events,
+            Some(ItemKind::Entity(tables)) if self.is_participle(j) => tables,
+            _ => return None,
+        };
+        let first = events.first()?;
+        let one_table = events.iter().all(|event| event == first);
+        (one_table && self.free(j))
+            .then(|| RankKey::Count(EntityRef { link: *first, text: self.items[j].text.clone() }))
+    }
+
     /// "which employee has the most customers", "which 5 customers spent the
     /// most", "the invoice with the highest total". Not a ranking when no
     /// entity is asked for before the keyword ("what is the highest total").
     pub(super) fn read_most(&mut self, at: usize) -> Result<Option<Select>, Abstention> {
         let descending = self.keyword(at) == Some(Keyword::Max);
         // "which physical store": a column on the table's noun is not what is ranked.
-        let subject =
-            |j: usize| self.is_entity(j) || self.is_attribute(j) && !self.is_adjective(j) || self.is_period(j);
+        let subject = |j: usize| {
+            self.is_entity(j) && !self.is_participle(j)
+                || self.is_attribute(j) && !self.is_adjective(j)
+                || self.is_period(j)
+        };
         let Some(subject_at) = (0..at).find(|&j| subject(j)) else {
             return Ok(None);
         };
@@ -138,9 +186,15 @@ impl Reader<'_> {
         self.mark([at]);
         let limit = subject_at.checked_sub(1).and_then(|before| self.take_limit(before));
         let subject = self.take_subject(subject_at)?;
-        let key = match self.take_rank_key(at + 1)? {
-            Some(key) => key,
-            None => {
+        // "which books were loaned the most": how often the verb happened to each.
+        let verb = (subject_at + 1..at).find_map(|j| self.event_count(j).map(|key| (j, key)));
+        let key = match (self.take_rank_key(at + 1)?, verb) {
+            (Some(key), _) => key,
+            (None, Some((j, key))) => {
+                self.mark([j]);
+                key
+            }
+            (None, None) => {
                 let measure = (subject_at..at)
                     .find(|&j| self.is_measure(j))
                     .ok_or_else(|| abstain(format!("could not tell what '{}' measures", self.items[at].text)))?;
@@ -152,9 +206,13 @@ impl Reader<'_> {
     }
 
     /// An attribute before "most" is the ranked subject only when something
-    /// to count or measure follows ("which country has the most customers").
+    /// to count or measure follows ("which country has the most customers")
+    /// or a verb whose events are counted comes between.
     pub(super) fn is_attribute_subject(&self, subject_at: usize, at: usize) -> bool {
-        self.is_attribute(subject_at) && (at + 1..self.items.len()).any(|j| self.is_entity(j) || self.is_measure(j))
+        let counted_after = (at + 1..self.items.len()).any(|j| self.is_entity(j) || self.is_measure(j));
+        // "which genre is loaned most": what the verb records is counted.
+        let verb_between = (subject_at + 1..at).any(|j| self.event_count(j).is_some());
+        self.is_attribute(subject_at) && (counted_after || verb_between)
     }
 
     /// A positive whole number at `i` (the N of top-N), used up.
