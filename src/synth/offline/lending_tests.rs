@@ -464,3 +464,24 @@ fn the_most_verbed_rows_are_ranked_by_how_often_the_verb_happened() {
     // A verb no table records is not counted.
     refusal("What is the most admired book?");
 }
+
+#[test]
+fn n_times_after_a_verb_counts_its_events() {
+    let books = sql("Which books were borrowed at least 2 times?");
+    assert!(books.contains(r#"JOIN "loan" ON "loan"."copy_id" = "copy"."copy_id""#), "{books}");
+    assert!(books.contains(r#"HAVING COUNT(*) >= 2"#), "{books}");
+    let members = sql("Members who borrowed more than 10 times");
+    assert!(
+        members.contains(r#"GROUP BY "member"."member_id""#) && members.contains("HAVING COUNT(*) > 10"),
+        "{members}"
+    );
+    // Without a verb whose events a table records, "times" means nothing here.
+    refusal("Which books were admired more than 3 times?");
+}
+
+#[test]
+fn rows_shown_by_name_alone_are_still_grouped_per_row() {
+    let titles = sql("Which book titles were loaned more than 3 times?");
+    assert!(titles.starts_with(r#"SELECT "book"."title", COUNT(*) AS "loan_count""#), "{titles}");
+    assert!(titles.contains(r#"GROUP BY "book"."title", "book"."book_id" HAVING COUNT(*) > 3"#), "{titles}");
+}

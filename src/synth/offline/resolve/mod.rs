@@ -330,8 +330,7 @@ impl Resolver<'_> {
                 return Err(abstain("a count and a total compared in one question are not supported offline"));
             }
             let alias = first.alias.clone();
-            draft.group_by = draft.outputs.iter().map(|o| o.expr.clone()).collect();
-            draft.tie_breakers = self.key_exprs(root, 0);
+            self.group_by_rows(&mut draft, root);
             let shown: Vec<&HavingTotal> = totals.iter().filter(|t| t.shown).collect();
             for total in &shown {
                 draft.outputs.push(Output { expr: total.aggregate.clone(), alias: Some(total.alias.clone()) });
@@ -351,8 +350,7 @@ impl Resolver<'_> {
             let counted = self.counted_of_having();
             let alias = counted.map_or_else(|| "related_count".to_string(), |e| count_alias(self.catalog, e.link));
             let count = self.having_count_expr(&draft)?;
-            draft.group_by = draft.outputs.iter().map(|o| o.expr.clone()).collect();
-            draft.tie_breakers = self.key_exprs(root, 0);
+            self.group_by_rows(&mut draft, root);
             draft.outputs.push(Output { expr: count, alias: Some(alias.clone()) });
             let mut query = self.grouped_order(draft, &alias)?;
             query.having = having;
@@ -368,6 +366,20 @@ impl Resolver<'_> {
 
     /// "Who manages the IT department?", "list the support reps": the rows
     /// that play the role, reached from the rows that name them, each once.
+    /// Listed rows compared by a count or total of related rows: grouped by
+    /// what is shown and by the rows' key, so each row is its own group even
+    /// when only a name is shown ("book titles loaned more than 3 times"),
+    /// and the key breaks ties.
+    fn group_by_rows(&self, draft: &mut Draft, root: TableId) {
+        draft.group_by = draft.outputs.iter().map(|o| o.expr.clone()).collect();
+        draft.tie_breakers = self.key_exprs(root, 0);
+        for key in &draft.tie_breakers {
+            if !draft.group_by.contains(key) {
+                draft.group_by.push(key.clone());
+            }
+        }
+    }
+
     fn list_role(&mut self, entity: EntityLink, attributes: &[AttributeRef]) -> Result<Query, Abstention> {
         let fk = entity.role.expect("callers pass a role");
         let mut draft = Draft::new(fk.table);

@@ -73,6 +73,13 @@ impl Reader<'_> {
                     (i + 2..self.items.len()).find(|&j| self.free(j)).filter(|&j| self.is_keyword(j, Keyword::Sum));
                 self.mark(in_total);
                 self.filters.push(Filter::Compare { measure, op, number, text, unit });
+            } else if self.items.get(i + 2).is_some_and(|t| matches!(t.text.to_lowercase().as_str(), "times" | "time"))
+                && let Some(verb) = (0..i).rev().find(|&j| self.event_rows(j).is_some())
+            {
+                // "books loaned more than 3 times": a count of the verb's events.
+                let entity = self.event_rows(verb).expect("an event table");
+                self.mark([verb, i + 2]);
+                self.filters.push(Filter::CountOf { entity, op, number });
             } else if self.is_entity(i + 2) {
                 let entity = self.entity(i + 2)?;
                 self.mark([i + 2]);

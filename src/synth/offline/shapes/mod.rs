@@ -323,6 +323,20 @@ impl<'a> Reader<'a> {
         self.is_entity_kind(i + 1) && !self.is_participle(i + 1) && self.items[i + 1].touches_previous
     }
 
+    /// The one table whose rows record what the free verb at `j` says
+    /// happened ("rented" -> `rental`); a participle that is a table's own
+    /// name ("loaned" -> `loan`) counts too.
+    fn event_rows(&self, j: usize) -> Option<EntityRef> {
+        let events = match self.kind(j) {
+            Some(ItemKind::Action(events)) => events,
+            Some(ItemKind::Entity(tables)) if self.is_participle(j) => tables,
+            _ => return None,
+        };
+        let first = events.first()?;
+        let one_table = events.iter().all(|event| event == first);
+        (one_table && self.free(j)).then(|| EntityRef { link: *first, text: self.items[j].text.clone() })
+    }
+
     /// A table named by a past participle of its name ("loaned" -> `loan`):
     /// a verb saying what happened, not a noun for the rows asked about.
     fn is_participle(&self, i: usize) -> bool {

@@ -150,17 +150,8 @@ impl Reader<'_> {
 
     /// A count of the rows of the one table that records what the verb at
     /// `j` says happened ("loaned" -> `loan`), if `j` is such a verb.
-    /// A participle that is a table's own name ("loaned" -> `loan`) counts too.
     fn event_count(&self, j: usize) -> Option<RankKey> {
-        let events = match self.kind(j) {
-            Some(ItemKind::Action(events)) => events,
-            Some(ItemKind::Entity(tables)) if self.is_participle(j) => tables,
-            _ => return None,
-        };
-        let first = events.first()?;
-        let one_table = events.iter().all(|event| event == first);
-        (one_table && self.free(j))
-            .then(|| RankKey::Count(EntityRef { link: *first, text: self.items[j].text.clone() }))
+        self.event_rows(j).map(RankKey::Count)
     }
 
     /// "which employee has the most customers", "which 5 customers spent the
