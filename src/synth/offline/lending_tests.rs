@@ -485,3 +485,16 @@ fn rows_shown_by_name_alone_are_still_grouped_per_row() {
     assert!(titles.starts_with(r#"SELECT "book"."title", COUNT(*) AS "loan_count""#), "{titles}");
     assert!(titles.contains(r#"GROUP BY "book"."title", "book"."book_id" HAVING COUNT(*) > 3"#), "{titles}");
 }
+
+#[test]
+fn un_before_a_participle_negates_what_the_participle_names() {
+    assert_eq!(
+        sql("How many fines are unpaid?"),
+        r#"SELECT COUNT(*) AS "fine_count" FROM "fine" WHERE "fine"."paid_date" IS NULL"#
+    );
+    assert!(sql("What is the total amount of unpaid fines?").ends_with(r#"WHERE "fine"."paid_date" IS NULL"#));
+    assert!(sql("List unreturned loans").contains(r#"WHERE "loan"."return_date" IS NULL"#));
+    // A prefix on a word the schema does not name stays unknown.
+    let reason = refusal("How many fines are unforgiven?");
+    assert!(reason.contains("'unforgiven'"), "{reason}");
+}

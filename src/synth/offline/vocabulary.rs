@@ -242,6 +242,10 @@ pub(crate) const EVENT_VERBS: &[(&[&str], &[&str])] = &[
     (&["wrote", "written", "write", "writes", "authored"], &["author"]),
 ];
 
+/// Past participles that do not end in "-ed", for "unpaid", "unsold", "unsent".
+pub(crate) const IRREGULAR_PARTICIPLES: &[&str] =
+    &["paid", "sold", "sent", "lent", "spent", "built", "made", "done", "written", "shown", "given", "taken", "held"];
+
 pub(crate) const OPENERS: &[&str] =
     &["please", "can", "could", "would", "you", "kindly", "i", "want", "to", "need", "we"];
 

@@ -43,9 +43,9 @@ use std::sync::Arc;
 use crate::plan::values::ValueIndex;
 
 use super::catalog::{ColumnId, ForeignKeyId, TableId};
-use super::tokens::{Token, TokenKind, singular, stem};
+use super::tokens::{Token, TokenKind, singular, stem, tokenize};
 use super::vocabulary::{
-    CONCEPT_WORDS, Concept, EVENT_VERBS, KEYWORDS, Keyword, MAX_KEYWORD_WORDS, OPENERS, PERIODS,
+    CONCEPT_WORDS, Concept, EVENT_VERBS, IRREGULAR_PARTICIPLES, KEYWORDS, Keyword, MAX_KEYWORD_WORDS, OPENERS, PERIODS,
     RELATIVE_TIME_MODIFIERS, STOPWORDS, SYNONYMS, WRITE_VERBS, special_keyword,
 };
 use phrases::{month_at, period_over_period_at, quarter_at, reports_at, wide_at};
@@ -190,6 +190,15 @@ impl Linker {
                                 (i, item(ItemKind::Keyword(Keyword::Negation), &tokens[i..=i], false)),
                                 (i, item(ItemKind::Attribute(links), &tokens[i..=i], false)),
                             ],
+                            None if let Some(participle) =
+                                self.negated_participle_at(tokens, i).filter(|_| unknown) =>
+                            {
+                                // "unpaid fines", "unreturned loans": not + what the participle names.
+                                vec![
+                                    (i, item(ItemKind::Keyword(Keyword::Negation), &tokens[i..=i], false)),
+                                    (i, participle),
+                                ]
+                            }
                             None if found.is_none() => {
                                 i = next;
                                 continue;
@@ -389,6 +398,20 @@ impl Linker {
             })
             .collect();
         (!flags.is_empty() && flags.len() == links.len()).then_some(flags)
+    }
+
+    /// "unpaid", "unreturned", "unshipped": a participle after "un" that
+    /// links to something (a date column, a table that records the event),
+    /// read as that participle; the caller puts a negation before it.
+    fn negated_participle_at(&self, tokens: &[Token], i: usize) -> Option<Item> {
+        let rest = tokens[i].lower.strip_prefix("un")?;
+        let participle = rest.len() >= 4 && (rest.ends_with("ed") || IRREGULAR_PARTICIPLES.contains(&rest));
+        if !participle {
+            return None;
+        }
+        let rest = tokenize(rest);
+        let (_, found) = self.item_at(&rest, 0);
+        found.filter(|item| !matches!(item.kind, ItemKind::Unknown | ItemKind::Keyword(_)))
     }
 
     /// Tables whose rows record what a verb says happened: a general list
