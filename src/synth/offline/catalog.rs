@@ -204,6 +204,21 @@ impl Catalog {
         amounts
     }
 
+    /// True when the rows of `part` are parts of rows of `whole`: it refers
+    /// to `whole` and is named after it (`order_items` of `orders`,
+    /// `InvoiceLine` of `Invoice`), so "the total of the orders" may add up
+    /// its amounts. A table that merely refers to another (`fine` to `loan`)
+    /// is not a part of it.
+    pub(crate) fn is_part_of(&self, part: TableId, whole: TableId) -> bool {
+        let refers = self.schema.tables[part]
+            .foreign_keys
+            .iter()
+            .any(|fk| fk.referenced_table.eq_ignore_ascii_case(&self.schema.tables[whole].name));
+        let stems = |t: TableId| self.tables[t].words.iter().map(|w| stem(w)).collect::<Vec<String>>();
+        let (part_words, whole_words) = (stems(part), stems(whole));
+        refers && part != whole && whole_words.iter().all(|w| part_words.contains(w))
+    }
+
     /// The table a foreign key references.
     pub(crate) fn referenced_table(&self, fk: ForeignKeyId) -> Option<TableId> {
         let name = &self.schema.tables[fk.table].foreign_keys[fk.index].referenced_table;
@@ -552,5 +567,20 @@ mod tests {
         );
         let invoice = [facts("invoice_id", ValueKind::Number), facts("billing_postal_code", ValueKind::Text)];
         assert!(label_columns(&words(&["invoice"]), &invoice).is_empty(), "a code alone is no label");
+    }
+
+    #[test]
+    fn line_tables_are_parts_of_the_table_they_are_named_after() {
+        let shop = super::super::fixtures::shop_catalog();
+        let id = |catalog: &Catalog, name: &str| catalog.schema.tables.iter().position(|t| t.name == name).unwrap();
+        let (order, item, product) = (id(&shop, "orders"), id(&shop, "order_item"), id(&shop, "product"));
+        assert!(shop.is_part_of(item, order));
+        assert!(!shop.is_part_of(item, product), "a line refers to its product but is not part of it");
+        assert!(!shop.is_part_of(order, item));
+        let lending = Catalog::new(&super::super::fixtures::lending(Dialect::Postgres));
+        assert!(
+            !lending.is_part_of(id(&lending, "fine"), id(&lending, "loan")),
+            "a fine refers to a loan, it is no part of one"
+        );
     }
 }

@@ -498,3 +498,14 @@ fn un_before_a_participle_negates_what_the_participle_names() {
     let reason = refusal("How many fines are unforgiven?");
     assert!(reason.contains("'unforgiven'"), "{reason}");
 }
+
+#[test]
+fn the_total_of_rows_is_their_own_amount_never_one_of_rows_that_merely_refer_to_them() {
+    let fines = sql("Top 5 members by total fines");
+    assert!(fines.contains(r#"SUM("fine"."amount")"#) && fines.ends_with("LIMIT 5"), "{fines}");
+    assert!(sql("Which members have the highest total fines?").contains(r#"SUM("fine"."amount")"#));
+    // A loan holds no amount; the fines charged on loans are not their total.
+    let reason = refusal("Which staff member has the highest total loans?");
+    assert!(reason.contains("loan holds no amount to total"), "{reason}");
+    refusal("Total loans per staff member");
+}

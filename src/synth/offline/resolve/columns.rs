@@ -198,6 +198,15 @@ impl Resolver<'_> {
             && measures.iter().any(|m| m.table() == q.table)
         {
             measures.retain(|m| m.table() == q.table);
+        } else if let Some(q) = qualifier.filter(|_| concept == Concept::Money && named_by_table) {
+            // "total orders": the amounts of their lines; "total loans" is not the fines charged on them.
+            measures.retain(|m| self.catalog.is_part_of(m.table(), q.table));
+            if measures.is_empty() {
+                return Err(abstain(format!(
+                    "'{text}': {} holds no amount to total; name the column to total (or count them)",
+                    self.catalog.table_name(q.table)
+                )));
+            }
         }
         let found = !measures.is_empty();
         let mut scored: Vec<(usize, usize, NumericExpr)> = measures
