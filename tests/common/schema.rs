@@ -6,7 +6,8 @@
 //!
 //! Tests that read a manifest the product wrote read it with
 //! [`manifest_at`] or [`manifest_from`], which fail the test unless the
-//! manifest validates against `schemas/manifest.schema.json`.
+//! manifest validates against `schemas/manifest.schema.json`; jobs the
+//! product publishes (the scheduler's) are checked with [`assert_valid`].
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -81,12 +82,18 @@ pub fn json_errors(schema_name: &str, json: &[u8]) -> Option<Vec<String>> {
     Some(serde_json::from_value(report["files"]["-"].clone()).expect("errors of stdin"))
 }
 
+/// Fails the test unless `json` (`origin` names where it came from)
+/// validates against `schemas/<schema_name>`; skips without `jsonschema`.
+pub fn assert_valid(schema_name: &str, json: &[u8], origin: &str) {
+    if let Some(errors) = json_errors(schema_name, json) {
+        assert!(errors.is_empty(), "{origin} does not match schemas/{schema_name}: {errors:#?}");
+    }
+}
+
 /// A manifest the product wrote (`origin` names where it came from), parsed,
 /// after failing the test unless it validates against `schemas/manifest.schema.json`.
 pub fn manifest_from(bytes: &[u8], origin: &str) -> Value {
-    if let Some(errors) = json_errors("manifest.schema.json", bytes) {
-        assert!(errors.is_empty(), "{origin} does not match schemas/manifest.schema.json: {errors:#?}");
-    }
+    assert_valid("manifest.schema.json", bytes, origin);
     serde_json::from_slice(bytes).unwrap_or_else(|e| panic!("{origin}: {e}"))
 }
 
