@@ -16,6 +16,9 @@
 //! * `deploy/k8s` validates against the Kubernetes OpenAPI schemas and KEDA's
 //!   CRDs, `deploy/compose.yaml` against the Compose specification, and each
 //!   validator rejects a broken copy (so a pass means something).
+//! * The image: `deploy/build-image-offline.sh` builds the Dockerfile's
+//!   runtime stage with buildah around this binary and runs the example job
+//!   in it (README "The image" says what differs from a registry build).
 //!
 //! (`jobs/` holds the job files; `evals/*.json` are eval case files, another
 //! format, not jobs.)
@@ -483,4 +486,24 @@ fn the_deploy_validators_reject_broken_copies() {
     let compose = broken("compose.yaml", "condition: service_healthy", "condition: service_happy");
     let Some(report) = schema::errors("compose", &[&compose]) else { return };
     assert!(report.values().any(|errors| !errors.is_empty()), "a broken compose file passes");
+}
+
+#[test]
+fn the_image_builds_with_buildah_and_runs_the_example_job_as_its_user() {
+    for (tool, probe) in [("buildah", "--version"), ("debootstrap", "--version")] {
+        if let Some(why) = example_missing(tool, &[probe], &repo()) {
+            return common::service_missing(&format!("{tool} (apt-get install buildah debootstrap)"), why)
+                .unwrap_or(());
+        }
+    }
+    let output = Command::new(repo().join("deploy/build-image-offline.sh"))
+        .env("SQLSYNTH_BINARY", env!("CARGO_BIN_EXE_sqlsynth"))
+        .output()
+        .expect("the script runs");
+    let shown = text(&output);
+    assert!(output.status.success(), "{shown}");
+    let example: Value = serde_json::from_slice(&std::fs::read(repo().join("jobs/example.json")).unwrap()).unwrap();
+    let answered = format!("{} ok, 0 failed, 0 unanswered", example["questions"].as_array().unwrap().len());
+    assert!(shown.contains(&answered), "{shown}");
+    assert!(shown.contains("ran the example job as uid 10001"), "{shown}");
 }
