@@ -308,9 +308,9 @@ fn every_shape_of_manifest_the_command_line_writes_validates() {
         serde_json::to_vec(&m).unwrap()
     };
     let refused: Vec<(&str, Vec<u8>)> = vec![
-        ("unknown field", mutate(&|m| m["priority"] = json!(1))),
-        ("unknown question field", mutate(&|m| m["questions"][0]["reason"] = json!("x"))),
-        ("unknown stats field", mutate(&|m| m["stats"]["retries"] = json!(1))),
+        ("unknown field", mutate(&|m| m["x_not_a_field"] = json!(1))),
+        ("unknown question field", mutate(&|m| m["questions"][0]["x_not_a_field"] = json!("x"))),
+        ("unknown stats field", mutate(&|m| m["stats"]["x_not_a_field"] = json!(1))),
         ("unknown status", mutate(&|m| m["questions"][0]["status"] = json!("done"))),
         ("negative rows", mutate(&|m| m["questions"][0]["rows"] = json!(-1))),
         ("rows as text", mutate(&|m| m["questions"][0]["rows"] = json!("5"))),
