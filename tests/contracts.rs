@@ -33,7 +33,8 @@ use common::schema::{self, repo};
 use common::worker_process::WorkerProcess;
 use serde_json::{Value, json};
 use sqlsynth::job::Job;
-use sqlsynth::sink::manifest::Manifest;
+use sqlsynth::sink::manifest::{Manifest, Status};
+use sqlsynth::synth::SynthesizerKind;
 
 fn text(output: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
@@ -80,6 +81,20 @@ fn the_schemas_are_json_schema_2020_12_and_agree_on_ids() {
         id
     };
     assert_eq!(rule(&job), rule(&manifest), "one id rule in both schemas");
+
+    // The manifest's enums are the code's (the matches fail to compile when a variant is added).
+    let question = &manifest["$defs"]["question"]["properties"];
+    let statuses = [Status::Ok, Status::Failed, Status::Unanswered].map(|s| match s {
+        Status::Ok | Status::Failed | Status::Unanswered => json!(s.name()),
+    });
+    assert_eq!(question["status"]["enum"], json!(statuses));
+    use SynthesizerKind::*;
+    let kinds = [Pinned, Cache, Offline, Llm].map(|k| match k {
+        Pinned | Cache | Offline | Llm => json!(k.name()),
+    });
+    let mut synthesizers = kinds.to_vec();
+    synthesizers.push(Value::Null);
+    assert_eq!(question["synthesizer"]["enum"], json!(synthesizers));
 }
 
 #[test]
