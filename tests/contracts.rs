@@ -82,6 +82,8 @@ fn the_schemas_are_json_schema_2020_12_and_agree_on_ids() {
     };
     assert_eq!(rule(&job), rule(&manifest), "one id rule in both schemas");
 
+    assert_eq!(job["properties"]["questions"]["maxItems"], json!(sqlsynth::job::MAX_QUESTIONS));
+
     // The manifest's enums are the code's (the matches fail to compile when a variant is added).
     let question = &manifest["$defs"]["question"]["properties"];
     let statuses = [Status::Ok, Status::Failed, Status::Unanswered].map(|s| match s {
