@@ -48,7 +48,7 @@ fn text(output: &Output) -> String {
 }
 
 fn manifest(dir: &Path, job_id: &str) -> Value {
-    serde_json::from_slice(&std::fs::read(dir.join("out").join(job_id).join("manifest.json")).unwrap()).unwrap()
+    common::schema::manifest_at(&dir.join("out").join(job_id).join("manifest.json"))
 }
 
 /// Runs the example job in `dir` (config there) and returns question id ->

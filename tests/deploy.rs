@@ -4,8 +4,8 @@
 //! configuration shipped in the ConfigMap and for compose loads with
 //! [`Settings::from_toml`], with every `${VAR}` supplied by the Secret (or the
 //! compose environment) and no password written in any file; the Dockerfile
-//! builds in stages and runs the binary as a non-root user. (No container
-//! engine here: the Dockerfile is checked as text.)
+//! builds in stages and runs the binary as a non-root user (checked as text
+//! here; tests/contracts.rs builds and runs its runtime stage with buildah).
 
 mod common;
 

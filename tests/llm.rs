@@ -549,8 +549,7 @@ async fn the_api_key_reaches_no_log_line_even_when_the_endpoint_echoes_it() {
     assert!(!text.contains(&KEY[3..]), "part of the API key leaked into the output");
     assert_eq!(fake.requests().len(), 2);
     assert!(fake.requests().iter().all(|r| r.headers["authorization"] == format!("Bearer {KEY}")));
-    let manifest: Value =
-        serde_json::from_slice(&std::fs::read(dir.path().join("out/secret/manifest.json")).unwrap()).unwrap();
+    let manifest = common::schema::manifest_at(&dir.path().join("out/secret/manifest.json"));
     assert_eq!(manifest["stats"]["llm_calls"], 1);
     assert_eq!(manifest["questions"][0]["synthesizer"], "llm");
 }

@@ -98,7 +98,7 @@ async fn object_names(store: &dyn ObjectStore, prefix: &str) -> Vec<String> {
 
 async fn manifest(store: &dyn ObjectStore, key: &str) -> Value {
     let bytes = store.get(&ObjectPath::from(key)).await.unwrap().bytes().await.unwrap();
-    serde_json::from_slice(&bytes).unwrap()
+    common::schema::manifest_from(&bytes, key)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

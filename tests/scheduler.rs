@@ -99,6 +99,7 @@ impl World {
         while let Some(message) =
             channel.basic_get(self.name.as_str().into(), BasicGetOptions { no_ack: true }).await.unwrap()
         {
+            common::schema::assert_valid("job.schema.json", &message.delivery.data, "a scheduled job");
             let job: Job = serde_json::from_slice(&message.delivery.data).unwrap();
             ids.push(job.job_id);
         }

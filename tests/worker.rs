@@ -169,7 +169,7 @@ fn files_in(dir: &Path) -> Vec<String> {
 }
 
 fn manifest(dir: &Path) -> Value {
-    serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap()
+    common::schema::manifest_at(&dir.join("manifest.json"))
 }
 
 async fn wait_for_file(path: &Path) {
@@ -225,7 +225,7 @@ async fn a_published_job_on_two_sources_ends_as_parquet_a_manifest_and_one_resul
     assert_eq!(results.len(), 1);
     assert_eq!(results[0].routing_key.as_str(), "two-sources");
     assert_eq!(results[0].properties.delivery_mode(), &Some(2));
-    let body: Value = serde_json::from_slice(&results[0].data).unwrap();
+    let body = common::schema::manifest_from(&results[0].data, "the result message");
     assert_eq!(body, m, "the result message is the manifest");
     assert_eq!(fx.message_count(&fx.topology.jobs_queue).await, 0);
     assert_eq!(fx.message_count(&fx.topology.dead_queue).await, 0);

@@ -9,6 +9,7 @@ pub mod clinic;
 pub mod fake_llm;
 pub mod pyarrow;
 pub mod samples;
+pub mod schema;
 pub mod worker_process;
 
 use std::time::Duration;
