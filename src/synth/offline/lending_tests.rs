@@ -509,3 +509,20 @@ fn the_total_of_rows_is_their_own_amount_never_one_of_rows_that_merely_refer_to_
     assert!(reason.contains("loan holds no amount to total"), "{reason}");
     refusal("Total loans per staff member");
 }
+
+#[test]
+fn rows_each_listed_row_refers_to_are_shown_beside_it() {
+    let expected = r#"SELECT "member"."member_id", "member"."first_name", "member"."last_name", "city"."city_id", "city"."city" FROM "member" JOIN "city" ON "member"."city_id" = "city"."city_id" ORDER BY "member"."member_id""#;
+    assert_eq!(sql("List the members and their cities"), expected);
+    assert_eq!(sql("List members with their city"), expected);
+    // Several rows per listed row would repeat the list: the answer says what to ask instead.
+    let reason = refusal("List books and their authors");
+    assert!(reason.contains("each book has several authors"), "{reason}");
+    // "with loans" still asks for the members that have loans.
+    let with_loans = sql("List members with loans");
+    assert!(
+        with_loans.starts_with(r#"SELECT DISTINCT "member"."member_id""#)
+            && !with_loans.contains(r#""loan"."loan_id","#),
+        "{with_loans}"
+    );
+}

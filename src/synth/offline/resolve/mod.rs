@@ -54,7 +54,9 @@ pub(crate) fn resolve(
     let query = match &frame.select {
         Select::CountRows(entity) => resolver.count_rows(entity)?,
         Select::CountValues(attribute) => resolver.count_values(attribute)?,
-        Select::List { entity, attributes, identify } => resolver.list(entity.link, attributes, *identify)?,
+        Select::List { entity, attributes, identify, related } => {
+            resolver.list(entity.link, attributes, *identify, related)?
+        }
         Select::Distinct(attribute) => resolver.distinct(attribute)?,
         Select::Aggregate { func, measure } => resolver.aggregate(*func, measure)?,
         Select::CountAggregate { func, counted } => resolver.count_aggregate(*func, counted)?,
@@ -302,8 +304,14 @@ impl Resolver<'_> {
     }
 
     /// "list customers in Brazil", "names and emails of customers", "artists with more than 10 albums".
-    fn list(&mut self, entity: EntityLink, attributes: &[AttributeRef], identify: bool) -> Result<Query, Abstention> {
-        if entity.role.is_some() {
+    fn list(
+        &mut self,
+        entity: EntityLink,
+        attributes: &[AttributeRef],
+        identify: bool,
+        related: &[EntityRef],
+    ) -> Result<Query, Abstention> {
+        if entity.role.is_some() && related.is_empty() {
             return self.list_role(entity, attributes);
         }
         let root = entity.table;
@@ -322,6 +330,9 @@ impl Resolver<'_> {
         for column in &columns {
             let node = self.attach(&mut draft.tree, column.table)?;
             self.push_column(&mut draft, node, *column);
+        }
+        for shown in related {
+            self.show_related(&mut draft, root, shown)?;
         }
         let having = self.having_counts(&mut draft)?;
         let totals = std::mem::take(&mut draft.having_totals);
@@ -366,6 +377,31 @@ impl Resolver<'_> {
 
     /// "Who manages the IT department?", "list the support reps": the rows
     /// that play the role, reached from the rows that name them, each once.
+    /// "members and their cities": the one row of another table that each
+    /// listed row refers to, shown by its key and name columns. Rows of a
+    /// table each listed row has several of ("books and their loans") would
+    /// repeat the list, and a role needs its own join: both abstain.
+    fn show_related(&mut self, draft: &mut Draft, root: TableId, shown: &EntityRef) -> Result<(), Abstention> {
+        let table = shown.link.table;
+        if shown.link.role.is_some() || table == root {
+            return Err(abstain(format!("showing '{}' beside each row is not supported offline", shown.text)));
+        }
+        if self.would_multiply(root, &[table]) {
+            return Err(abstain(format!(
+                "each {} has several {}: ask for a count per {} or list the {} instead",
+                self.catalog.table_name(root),
+                shown.text,
+                self.catalog.table_name(root),
+                shown.text
+            )));
+        }
+        let node = self.attach(&mut draft.tree, table)?;
+        for column in self.display_columns(table)? {
+            self.push_column(draft, node, column);
+        }
+        Ok(())
+    }
+
     /// Listed rows compared by a count or total of related rows: grouped by
     /// what is shown and by the rows' key, so each row is its own group even
     /// when only a name is shown ("book titles loaned more than 3 times"),
@@ -446,7 +482,7 @@ impl Resolver<'_> {
             _ => {
                 // "names of artists", "names of employees": the attribute of every row, not a set of values.
                 let table = attribute.qualifier.unwrap_or(EntityLink { table: columns[0].table, role: None });
-                return self.list(table, std::slice::from_ref(attribute), false);
+                return self.list(table, std::slice::from_ref(attribute), false, &[]);
             }
         };
         let mut draft = Draft::new(column.table);

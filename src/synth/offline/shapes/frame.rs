@@ -108,6 +108,9 @@ pub(crate) enum Select {
         entity: EntityRef,
         attributes: Vec<AttributeRef>,
         identify: bool,
+        /// "members and their cities": rows of other tables shown beside
+        /// each listed row (by their key and name columns).
+        related: Vec<EntityRef>,
     },
     Distinct(AttributeRef),
     Aggregate {

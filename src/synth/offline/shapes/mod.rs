@@ -373,7 +373,7 @@ impl<'a> Reader<'a> {
             self.mark([at]);
             self.listed_at = Some(at);
             let entity = self.entity(at)?;
-            return Ok(Some(Select::List { entity, attributes: Vec::new(), identify: true }));
+            return Ok(Some(Select::List { entity, attributes: Vec::new(), identify: true, related: Vec::new() }));
         }
         if let Some(attribute) = (0..self.items.len()).find(|&j| self.is_attribute(j)) {
             self.mark([attribute]);
@@ -407,8 +407,10 @@ impl<'a> Reader<'a> {
     /// A list's columns: attributes still unused. Named before the table
     /// ("names and emails of customers") they are the whole answer; after it
     /// ("customers with their email") they come with the key and name columns.
+    /// "members and their cities", "members with their city": a table named
+    /// after the listed one, after "and" (or "with" and one row), is shown beside it.
     fn attach_list_attributes(&mut self, select: Select) -> Select {
-        let Select::List { entity, mut attributes, .. } = select else { return select };
+        let Select::List { entity, mut attributes, mut related, .. } = select else { return select };
         let mut before_table = false;
         for j in 0..self.items.len() {
             if self.is_attribute(j) && !self.is_adjective(j) {
@@ -417,8 +419,28 @@ impl<'a> Reader<'a> {
                 attributes.push(self.attribute(j));
             }
         }
+        for j in 1..self.items.len() {
+            let after_list = self.listed_at.is_some_and(|at| j > at);
+            // "and their cities", "with their city"; "with loans", "with a fine" ask for rows that have them.
+            let with_their = self.is_keyword(j - 1, Keyword::Have)
+                && self.items[j - 1].text.eq_ignore_ascii_case("with")
+                && is_singular(&self.items[j].text);
+            // "members and their cities", not "members with loans and fines" (two things they have).
+            let and_after_list = self.is_keyword(j - 1, Keyword::And)
+                && j.checked_sub(2).is_some_and(|k| Some(k) == self.listed_at || !self.is_entity_kind(k));
+            let joined = and_after_list || with_their;
+            if after_list
+                && joined
+                && self.free(j - 1)
+                && self.is_entity(j)
+                && let Ok(shown) = self.entity(j)
+            {
+                self.mark([j - 1, j]);
+                related.push(shown);
+            }
+        }
         let identify = attributes.is_empty() || !before_table;
-        Select::List { entity, attributes, identify }
+        Select::List { entity, attributes, identify, related }
     }
 
     /// Columns and concepts left over after an aggregate or ranking of one

@@ -33,7 +33,7 @@ fn counts_count_rows_or_distinct_values() {
 #[test]
 fn lists_show_rows_with_or_without_their_names() {
     let list = frame("List customers in Brazil with their signup date");
-    let Select::List { entity, attributes, identify } = list.select else { panic!("a list") };
+    let Select::List { entity, attributes, identify, .. } = list.select else { panic!("a list") };
     assert!(is_entity(&entity, "customer") && identify && attributes.len() == 1);
     assert!(matches!(&list.filters[..], [Filter::Values { texts, .. }] if texts == &["Brazil"]));
     let names = frame("names of all products");
@@ -44,7 +44,7 @@ fn lists_show_rows_with_or_without_their_names() {
 fn a_column_naming_a_filter_value_is_not_shown() {
     for question in ["List the customers whose country is 'Brazil'", "List the customers with the country Brazil"] {
         let list = frame(question);
-        let Select::List { entity, attributes, identify } = list.select else { panic!("{question}: a list") };
+        let Select::List { entity, attributes, identify, .. } = list.select else { panic!("{question}: a list") };
         assert!(is_entity(&entity, "customer") && identify && attributes.is_empty(), "{question}");
         assert!(matches!(&list.filters[..], [Filter::Values { texts, .. }] if texts == &["Brazil"]), "{question}");
     }
