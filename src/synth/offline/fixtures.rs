@@ -365,3 +365,69 @@ pub(crate) fn lending(dialect: Dialect) -> DatabaseSchema {
     ];
     DatabaseSchema::new("lending", dialect, tables)
 }
+
+/// A school: departments, teachers, students, courses and enrollments with a
+/// grade (a number that does not add up), for readings no other fixture has.
+pub(crate) fn school(dialect: Dialect) -> DatabaseSchema {
+    let text = "varchar(80)";
+    let tables = vec![
+        table(
+            "department",
+            vec![column("department_id", "integer", &[]), column("name", text, &["Mathematics", "History"])],
+            &["department_id"],
+            vec![],
+        ),
+        table(
+            "teacher",
+            vec![
+                column("teacher_id", "integer", &[]),
+                column("first_name", text, &[]),
+                column("last_name", text, &[]),
+                column("department_id", "integer", &[]),
+                column("hire_date", "date", &[]),
+                column("salary", "numeric(10,2)", &[]),
+            ],
+            &["teacher_id"],
+            vec![fk("department_id", "department", "department_id")],
+        ),
+        table(
+            "student",
+            vec![
+                column("student_id", "integer", &[]),
+                column("first_name", text, &[]),
+                column("last_name", text, &[]),
+                column("birth_date", "date", &[]),
+                column("enrollment_year", "integer", &[]),
+                column("city", text, &["Boston", "Chicago"]),
+            ],
+            &["student_id"],
+            vec![],
+        ),
+        table(
+            "course",
+            vec![
+                column("course_id", "integer", &[]),
+                column("title", text, &["Calculus", "World History"]),
+                column("credits", "integer", &[]),
+                column("department_id", "integer", &[]),
+                column("teacher_id", "integer", &[]),
+            ],
+            &["course_id"],
+            vec![fk("department_id", "department", "department_id"), fk("teacher_id", "teacher", "teacher_id")],
+        ),
+        table(
+            "enrollment",
+            vec![
+                column("enrollment_id", "integer", &[]),
+                column("student_id", "integer", &[]),
+                column("course_id", "integer", &[]),
+                column("semester", text, &["Fall 2023", "Spring 2024"]),
+                column("grade", "numeric(5,2)", &[]),
+                column("enrolled_on", "date", &[]),
+            ],
+            &["enrollment_id"],
+            vec![fk("student_id", "student", "student_id"), fk("course_id", "course", "course_id")],
+        ),
+    ];
+    DatabaseSchema::new("school", dialect, tables)
+}

@@ -526,3 +526,26 @@ fn rows_each_listed_row_refers_to_are_shown_beside_it() {
         "{with_loans}"
     );
 }
+
+#[test]
+fn not_and_a_participle_then_a_table_is_the_absence_of_the_participles_rows() {
+    // "not loaned to any member": no loan at all, never a join to loans that contradicts it.
+    let never = sql("Which copies were not loaned to any member?");
+    assert!(
+        never.contains(
+            r#"WHERE NOT EXISTS (SELECT 1 FROM "loan" AS "no_loan" WHERE "no_loan"."copy_id" = "copy"."copy_id")"#
+        ),
+        "{never}"
+    );
+    assert!(!never.contains(r#"JOIN "loan""#) && !never.contains(r#"JOIN "member""#), "{never}");
+    // After a noun, a table is a condition inside the absence, which is not read.
+    refusal("Members without loans of books");
+}
+
+#[test]
+fn one_related_rows_value_is_not_their_total() {
+    // Fines add up; "a fine amount above 40" is one fine, and the question must say which it means.
+    assert!(sql("Which members have paid more than 40 in fines?").contains(r#"HAVING SUM("fine"."amount") > 40"#));
+    let reason = refusal("Which members have a fine amount above 40?");
+    assert!(reason.contains("any one of them or their total"), "{reason}");
+}

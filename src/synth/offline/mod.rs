@@ -35,6 +35,8 @@ mod resolve;
 mod restate;
 #[cfg(test)]
 mod role_tests;
+#[cfg(test)]
+mod school_tests;
 mod shapes;
 pub(crate) mod tokens;
 mod vocabulary;

@@ -165,7 +165,7 @@ impl Resolver<'_> {
                 };
                 draft.filters.push(Predicate::In(Expr::Column { node, column }, vec![text.clone()]));
             }
-            Filter::Compare { measure, op, number, text, unit } => {
+            Filter::Compare { measure, op, number, text, unit, one_row } => {
                 let near = self.tree_tables(&draft.tree);
                 let numeric = self.numeric(measure, &near, false)?;
                 // "longer than 5 minutes" on a `Milliseconds` column: 300000.
@@ -187,13 +187,21 @@ impl Resolver<'_> {
                             self.catalog.table_name(draft.tree.root())
                         )));
                     }
+                    if *one_row {
+                        return Err(abstain(format!(
+                            "'{} {text}': any one of them or their total? say 'any' or 'total'",
+                            measure.text()
+                        )));
+                    }
                     self.refuse_double_counting(&draft.tree, node, text)?;
+                    // A total of grades or ratings means nothing: only what adds up is totalled unasked.
+                    let func = self.default_total(&numeric, measure);
                     let value = numeric_expr(numeric.expr, node);
                     draft.having_totals.push(HavingTotal {
-                        aggregate: Expr::Aggregate(AggFunc::Sum, Box::new(value)),
+                        aggregate: Expr::Aggregate(func, Box::new(value)),
                         op: *op,
                         against: Literal::Number(*number),
-                        alias: aggregate_alias(AggFunc::Sum, &numeric.name),
+                        alias: aggregate_alias(func, &numeric.name),
                         shown: true,
                     });
                     return Ok(());

@@ -223,6 +223,8 @@ pub(crate) enum Filter {
         text: String,
         /// The unit of time written after the number ("5 minutes"), in milliseconds.
         unit: Option<u64>,
+        /// "have a fine amount above 40": the value of one related row, not their total.
+        one_row: bool,
     },
     /// Dates in a period.
     Period(Period),

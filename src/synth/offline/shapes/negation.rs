@@ -55,15 +55,23 @@ impl Reader<'_> {
                     if after(self, target + 1) {
                         return Err(conditions_inside(&text));
                     }
+                    // "not enrolled in any course": the participle's rows are what is absent,
+                    // the table after it only says what they are of; after a noun
+                    // ("without loans of books") it would be a condition inside the absence.
+                    let object = self.negated_object(target);
+                    if object.is_some() && !self.is_participle(target) {
+                        return Err(conditions_inside(&text));
+                    }
                     let entity = self.entity(target)?;
                     self.mark([at, target]);
+                    self.mark(object);
                     let text = format!("{text} {}", self.items[target].text);
                     self.filters.push(Filter::Absent { candidates: vec![entity.link], text });
                 }
                 Some(ItemKind::Action(links)) if !links.is_empty() => {
                     // "never borrowed a book": the verb's event; a table named after it only says what.
                     let links = links.clone();
-                    let object = Some(target + 1).filter(|&j| self.is_entity(j));
+                    let object = self.negated_object(target);
                     if after(self, target + 1) {
                         return Err(conditions_inside(&text));
                     }
@@ -95,6 +103,17 @@ impl Reader<'_> {
             }
         }
         Ok(())
+    }
+}
+
+impl Reader<'_> {
+    /// The table named right after a negated verb ("never borrowed a book",
+    /// "not loaned to any member"), which only says what the absent rows are of.
+    fn negated_object(&self, target: usize) -> Option<usize> {
+        (target + 1..self.items.len())
+            .filter(|&j| self.free(j))
+            .find(|&j| !matches!(self.keyword(j), Some(Keyword::To | Keyword::From)))
+            .filter(|&j| self.is_entity(j))
     }
 }
 

@@ -1,0 +1,65 @@
+//! How the offline synthesizer reads questions over the school fixture
+//! (students, courses, enrollments with a grade): measures that do not add
+//! up, and absences named by a participle.
+
+use std::collections::BTreeMap;
+
+use super::OfflineSynthesizer;
+use super::fixtures::school;
+use crate::dialect::Dialect;
+
+fn synth() -> OfflineSynthesizer {
+    OfflineSynthesizer::new(&school(Dialect::Postgres), &BTreeMap::new(), 0.6)
+}
+
+fn sql(question: &str) -> String {
+    synth().synthesize(question).map(|a| a.sql).unwrap_or_else(|a| panic!("{question}: {}", a.reason))
+}
+
+fn refusal(question: &str) -> String {
+    match synth().synthesize(question) {
+        Ok(answer) => panic!("{question} should abstain, gave {}", answer.sql),
+        Err(abstention) => abstention.reason,
+    }
+}
+
+#[test]
+fn a_measure_that_does_not_add_up_is_never_totalled_unasked() {
+    // A student's grades summed mean nothing: which grade, or their average?
+    let reason = refusal("Top 5 students by grade");
+    assert!(reason.contains("unclear whether to total or average 'grade'"), "{reason}");
+    let reason = refusal("Which students have grades above 90?");
+    assert!(reason.contains("unclear whether to total or average 'grades'"), "{reason}");
+    let reason = refusal("Which students have a grade above 90?");
+    assert!(reason.contains("any one of them or their total"), "{reason}");
+    assert!(sql("Top 5 students by average grade").contains(r#"AVG("enrollment"."grade")"#));
+    assert!(sql("Which course has the highest average grade?").contains(r#"AVG("enrollment"."grade")"#));
+}
+
+#[test]
+fn not_and_a_participle_then_a_table_is_the_absence_of_the_participles_rows() {
+    let never = sql("Students who are not enrolled in any course");
+    assert_eq!(
+        never,
+        r#"SELECT "student"."student_id", "student"."first_name", "student"."last_name" FROM "student" WHERE NOT EXISTS (SELECT 1 FROM "enrollment" AS "no_enrollment" WHERE "no_enrollment"."student_id" = "student"."student_id") ORDER BY "student"."student_id""#
+    );
+    // A condition on what is absent is not read.
+    refusal("Which students are not enrolled in Calculus?");
+}
+
+#[test]
+fn everyday_questions_over_a_schema_of_another_domain() {
+    assert!(
+        sql("Which teacher teaches the most courses?")
+            .contains(r#"ORDER BY "course_count" DESC, "teacher"."teacher_id" LIMIT 1"#)
+    );
+    assert!(
+        sql("How many teachers were hired after 2015?").ends_with(r#"WHERE "teacher"."hire_date" >= '2016-01-01'"#)
+    );
+    assert!(sql("Average grade in Fall 2023").ends_with(r#"WHERE "enrollment"."semester" = 'Fall 2023'"#));
+    let joined = sql("List the teachers and their departments");
+    assert!(
+        joined.contains(r#""department"."department_id", "department"."name" FROM "teacher" JOIN "department""#),
+        "{joined}"
+    );
+}
