@@ -62,4 +62,6 @@ fn everyday_questions_over_a_schema_of_another_domain() {
         joined.contains(r#""department"."department_id", "department"."name" FROM "teacher" JOIN "department""#),
         "{joined}"
     );
+    let offered = sql("How many courses does each department offer?");
+    assert!(offered.contains(r#"COUNT(*) AS "course_count" FROM "course" JOIN "department""#), "{offered}");
 }
