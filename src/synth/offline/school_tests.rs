@@ -65,3 +65,21 @@ fn everyday_questions_over_a_schema_of_another_domain() {
     let offered = sql("How many courses does each department offer?");
     assert!(offered.contains(r#"COUNT(*) AS "course_count" FROM "course" JOIN "department""#), "{offered}");
 }
+
+#[test]
+fn an_aggregate_named_before_the_measure_compares_it_per_row() {
+    let average = sql("Students with an average grade above 80");
+    assert!(average.contains(r#"HAVING AVG("enrollment"."grade") > 80"#), "{average}");
+    let highest = sql("Students with a maximum grade above 95");
+    assert!(highest.contains(r#"HAVING MAX("enrollment"."grade") > 95"#), "{highest}");
+    let salaries = sql("Departments with an average salary above 50000");
+    assert!(
+        salaries.contains(
+            r#"GROUP BY "department"."department_id", "department"."name" HAVING AVG("teacher"."salary") > 50000"#
+        ),
+        "{salaries}"
+    );
+    // A teacher has one salary: there is nothing to average per teacher.
+    let reason = refusal("Which teachers have an average salary above 1000?");
+    assert!(reason.contains("nothing to aggregate"), "{reason}");
+}

@@ -165,7 +165,7 @@ impl Resolver<'_> {
                 };
                 draft.filters.push(Predicate::In(Expr::Column { node, column }, vec![text.clone()]));
             }
-            Filter::Compare { measure, op, number, text, unit, one_row } => {
+            Filter::Compare { measure, op, number, text, unit, across } => {
                 let near = self.tree_tables(&draft.tree);
                 let numeric = self.numeric(measure, &near, false)?;
                 // "longer than 5 minutes" on a `Milliseconds` column: 300000.
@@ -187,15 +187,18 @@ impl Resolver<'_> {
                             self.catalog.table_name(draft.tree.root())
                         )));
                     }
-                    if *one_row {
-                        return Err(abstain(format!(
-                            "'{} {text}': any one of them or their total? say 'any' or 'total'",
-                            measure.text()
-                        )));
-                    }
                     self.refuse_double_counting(&draft.tree, node, text)?;
-                    // A total of grades or ratings means nothing: only what adds up is totalled unasked.
-                    let func = self.default_total(&numeric, measure);
+                    let func = match across {
+                        Across::Func(func) => *func,
+                        Across::OneOf => {
+                            return Err(abstain(format!(
+                                "'{} {text}': any one of them or their total? say 'any' or 'total'",
+                                measure.text()
+                            )));
+                        }
+                        // A total of grades or ratings means nothing: only what adds up is totalled unasked.
+                        Across::Unsaid => self.default_total(&numeric, measure),
+                    };
                     let value = numeric_expr(numeric.expr, node);
                     draft.having_totals.push(HavingTotal {
                         aggregate: Expr::Aggregate(func, Box::new(value)),
@@ -205,6 +208,13 @@ impl Resolver<'_> {
                         shown: true,
                     });
                     return Ok(());
+                }
+                if let Across::Func(_) = across {
+                    return Err(abstain(format!(
+                        "'{} {text}': each {} row has one, so there is nothing to aggregate",
+                        measure.text(),
+                        self.catalog.table_name(draft.tree.root())
+                    )));
                 }
                 draft.filters.push(Predicate::Compare(numeric_expr(numeric.expr, node), *op, Literal::Number(*number)));
             }

@@ -30,8 +30,8 @@ use super::joins::{JoinGraph, JoinTree, NodeId, Unreachable};
 use super::linking::{ColumnLink, EntityLink, Fit, ValueLink};
 use super::render::{Absence, Expr, Literal, OrderKey, Output, Predicate, Query, Wrap};
 use super::shapes::{
-    AggFunc, AttributeRef, AverageScope, EntityRef, Filter, Frame, GroupKey, Measure, OrderRequest, Period, RankKey,
-    Select, Subject, YearMonth,
+    Across, AggFunc, AttributeRef, AverageScope, EntityRef, Filter, Frame, GroupKey, Measure, OrderRequest, Period,
+    RankKey, Select, Subject, YearMonth,
 };
 use super::tokens::{is_singular, singular, snake_case, stem};
 use super::vocabulary::{CONCEPT_WORDS, CompareOp, Concept, QUANTITY_WORDS, duration_unit};

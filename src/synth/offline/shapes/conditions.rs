@@ -57,7 +57,7 @@ impl Reader<'_> {
                 } else {
                     Measure::Concept { concept, text: self.items[i].text.clone(), qualifier: None }
                 };
-                self.filters.push(Filter::Compare { measure, op, number, text, unit, one_row: false });
+                self.filters.push(Filter::Compare { measure, op, number, text, unit, across: Across::Unsaid });
             } else if let Some(m) = i.checked_sub(1).filter(|&m| self.spends(m)) {
                 // "spent more than 40 (on invoices) (in total)": money compared, the table says whose.
                 self.mark([m]);
@@ -72,7 +72,7 @@ impl Reader<'_> {
                 let in_total =
                     (i + 2..self.items.len()).find(|&j| self.free(j)).filter(|&j| self.is_keyword(j, Keyword::Sum));
                 self.mark(in_total);
-                self.filters.push(Filter::Compare { measure, op, number, text, unit, one_row: false });
+                self.filters.push(Filter::Compare { measure, op, number, text, unit, across: Across::Unsaid });
             } else if self.items.get(i + 2).is_some_and(|t| matches!(t.text.to_lowercase().as_str(), "times" | "time"))
                 && let Some(verb) = (0..i).rev().find(|&j| self.event_rows(j).is_some())
             {
@@ -88,14 +88,25 @@ impl Reader<'_> {
                 && self.is_measure(m)
             {
                 self.mark([m]);
-                // "members who have a fine amount above 40": one fine's amount.
+                // "a fine amount above 40": one fine's; "an average grade above 80": their average.
                 let qualified =
                     self.qualifiers[m].is_some() && m.checked_sub(1).is_some_and(|q| self.is_entity_kind(q));
-                let one_row = m.checked_sub(1 + usize::from(qualified)).is_some_and(|h| {
-                    self.is_keyword(h, Keyword::Have)
-                        && matches!(self.items[h].text.to_lowercase().rsplit(' ').next(), Some("a" | "an"))
-                });
-                self.filters.push(Filter::Compare { measure: self.measure(m), op, number, text, unit, one_row });
+                let before = m.checked_sub(1 + usize::from(qualified));
+                let func = before.filter(|&h| self.free(h)).and_then(|h| self.keyword(h)).and_then(AggFunc::of);
+                let across = match (func, before) {
+                    (Some(func), Some(h)) => {
+                        self.mark([h]);
+                        Across::Func(func)
+                    }
+                    (_, Some(h))
+                        if self.is_keyword(h, Keyword::Have)
+                            && matches!(self.items[h].text.to_lowercase().rsplit(' ').next(), Some("a" | "an")) =>
+                    {
+                        Across::OneOf
+                    }
+                    _ => Across::Unsaid,
+                };
+                self.filters.push(Filter::Compare { measure: self.measure(m), op, number, text, unit, across });
             } else if self.is_measure(i + 2) {
                 self.mark([i + 2]);
                 self.filters.push(Filter::Compare {
@@ -104,7 +115,7 @@ impl Reader<'_> {
                     number,
                     text,
                     unit,
-                    one_row: false,
+                    across: Across::Unsaid,
                 });
             } else {
                 return Err(abstain(format!("could not tell what '{text}' refers to")));
@@ -137,7 +148,7 @@ impl Reader<'_> {
                 number: low,
                 text: text.clone(),
                 unit: None,
-                one_row: false,
+                across: Across::Unsaid,
             });
             self.filters.push(Filter::Compare {
                 measure,
@@ -145,7 +156,7 @@ impl Reader<'_> {
                 number: high,
                 text,
                 unit: None,
-                one_row: false,
+                across: Across::Unsaid,
             });
         }
         for i in 1..self.items.len() {

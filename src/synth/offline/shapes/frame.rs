@@ -99,6 +99,17 @@ pub(crate) enum RankKey {
     Occurrences,
 }
 
+/// How a comparison reads a measure that each compared row has several of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Across {
+    /// "customers who spent more than 40": their total, when the measure adds up.
+    Unsaid,
+    /// "members who have a fine amount above 40": one of them, or the total? Asked back.
+    OneOf,
+    /// "students with an average grade above 80": the function the question names.
+    Func(AggFunc),
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Select {
     CountRows(EntityRef),
@@ -223,8 +234,8 @@ pub(crate) enum Filter {
         text: String,
         /// The unit of time written after the number ("5 minutes"), in milliseconds.
         unit: Option<u64>,
-        /// "have a fine amount above 40": the value of one related row, not their total.
-        one_row: bool,
+        /// How rows that each have several of the measure compare it.
+        across: Across,
     },
     /// Dates in a period.
     Period(Period),
