@@ -61,6 +61,9 @@ impl Linker {
                 .collect(),
             roles: Vec::new(),
             reporting_tables: Vec::new(),
+            stock_levels: (0..catalog.tables.len())
+                .filter_map(|table| catalog.own_measure(table).map(|column| (table, column)))
+                .collect(),
         };
         for table in 0..catalog.tables.len() {
             for role in foreign_key_roles(catalog, table).into_values() {

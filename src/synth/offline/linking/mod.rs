@@ -45,8 +45,8 @@ use crate::plan::values::ValueIndex;
 use super::catalog::{ColumnId, ForeignKeyId, TableId};
 use super::tokens::{Token, TokenKind, singular, stem, tokenize};
 use super::vocabulary::{
-    CONCEPT_WORDS, Concept, EVENT_VERBS, IRREGULAR_PARTICIPLES, KEYWORDS, Keyword, MAX_KEYWORD_WORDS, OPENERS, PERIODS,
-    RELATIVE_TIME_MODIFIERS, STOPWORDS, SYNONYMS, WRITE_VERBS, special_keyword,
+    CONCEPT_WORDS, CompareOp, Concept, EVENT_VERBS, IRREGULAR_PARTICIPLES, KEYWORDS, Keyword, MAX_KEYWORD_WORDS,
+    OPENERS, PERIODS, RELATIVE_TIME_MODIFIERS, STOPWORDS, SYNONYMS, WRITE_VERBS, special_keyword,
 };
 use phrases::{month_at, period_over_period_at, quarter_at, reports_at, wide_at};
 use values::NamePart;
@@ -161,6 +161,9 @@ pub(crate) struct Linker {
     /// Tables whose rows report to other rows of the same table through a
     /// named role (`employees.manager_id`): their rows are "direct reports".
     reporting_tables: Vec<TableId>,
+    /// The number each table's rows hold of what the table is about (stock
+    /// on hand: `inventory.product_inventory`), for "out of stock".
+    stock_levels: HashMap<TableId, ColumnId>,
 }
 
 impl Linker {
@@ -174,6 +177,13 @@ impl Linker {
             let found: Vec<(usize, Item)> = if Some(i) == imperative && WRITE_VERBS.contains(&tokens[i].lower.as_str())
             {
                 vec![(i, item(ItemKind::Keyword(Keyword::Write), &tokens[i..=i], false))]
+            } else if let Some(stock) = self.out_of_stock_at(tokens, i) {
+                // "out of stock": the stock column at most 0.
+                vec![
+                    (i, stock),
+                    (i + 1, item(ItemKind::Keyword(Keyword::Compare(CompareOp::Le)), &tokens[i..i + 2], false)),
+                    (i + 2, item(ItemKind::Number(0.0), &tokens[i + 2..i + 3], false)),
+                ]
             } else {
                 let (len, found) = self.item_at(tokens, i);
                 match self.person_name_at(tokens, i).filter(|_| len < 2) {
@@ -398,6 +408,27 @@ impl Linker {
             })
             .collect();
         (!flags.is_empty() && flags.len() == links.len()).then_some(flags)
+    }
+
+    /// "out of stock": what "stock" links to (a column of stock levels), when it is a column.
+    fn out_of_stock_at(&self, tokens: &[Token], i: usize) -> Option<Item> {
+        let words: Vec<&str> = tokens.get(i..i + 3)?.iter().map(|t| t.lower.as_str()).collect();
+        if words != ["out", "of", "stock"] {
+            return None;
+        }
+        let (_, stock) = self.item_at(tokens, i + 2);
+        let mut stock = stock?;
+        match &stock.kind {
+            ItemKind::Attribute(_) => Some(stock),
+            // "stock" names a table of stock levels: its level column.
+            ItemKind::Entity(links) if let [link] = links.as_slice() => {
+                let column = *self.stock_levels.get(&link.table)?;
+                stock.kind =
+                    ItemKind::Attribute(vec![ColumnLink { column, fit: Fit::Exact, date: false, flag: false }]);
+                Some(stock)
+            }
+            _ => None,
+        }
     }
 
     /// "unpaid", "unreturned", "unshipped": a participle after "un" that

@@ -171,3 +171,12 @@ fn totals_per_row_against_the_average_of_such_totals() {
         r#"SELECT COUNT(*) AS "order_count" FROM "orders" WHERE "orders"."total" > (SELECT AVG("orders"."total") FROM "orders")"#
     );
 }
+
+#[test]
+fn out_of_stock_is_a_stock_level_of_at_most_zero() {
+    let out = sql("Which products are out of stock?").unwrap();
+    assert!(out.ends_with(r#"WHERE "product"."quantity_in_stock" <= 0 ORDER BY "product"."product_id""#), "{out}");
+    // Without a stock level to read, the words stay unknown.
+    let reason = sql("Which customers are out of stock?").unwrap_err();
+    assert!(reason.contains("'out'") || reason.contains("stock"), "{reason}");
+}
