@@ -431,3 +431,83 @@ pub(crate) fn school(dialect: Dialect) -> DatabaseSchema {
     ];
     DatabaseSchema::new("school", dialect, tables)
 }
+
+/// A trading company: suppliers, products with stock levels, customers,
+/// employees reporting to employees, shippers (`orders.ship_via`) and order
+/// lines, for readings about shipping, stock and suppliers.
+pub(crate) fn trade(dialect: Dialect) -> DatabaseSchema {
+    let text = "varchar(80)";
+    let tables = vec![
+        table(
+            "category",
+            vec![column("category_id", "integer", &[]), column("category_name", text, &["Beverages", "Seafood"])],
+            &["category_id"],
+            vec![],
+        ),
+        table(
+            "supplier",
+            vec![
+                column("supplier_id", "integer", &[]),
+                column("company_name", text, &[]),
+                column("country", text, &["Germany", "Japan"]),
+            ],
+            &["supplier_id"],
+            vec![],
+        ),
+        table(
+            "product",
+            vec![
+                column("product_id", "integer", &[]),
+                column("product_name", text, &[]),
+                column("supplier_id", "integer", &[]),
+                column("category_id", "integer", &[]),
+                column("unit_price", "numeric(10,2)", &[]),
+                column("units_in_stock", "integer", &[]),
+                column("discontinued", "boolean", &[]),
+            ],
+            &["product_id"],
+            vec![fk("supplier_id", "supplier", "supplier_id"), fk("category_id", "category", "category_id")],
+        ),
+        table(
+            "customer",
+            vec![
+                column("customer_id", "integer", &[]),
+                column("company_name", text, &[]),
+                column("country", text, &["Germany", "France", "USA"]),
+            ],
+            &["customer_id"],
+            vec![],
+        ),
+        table(
+            "shipper",
+            vec![column("shipper_id", "integer", &[]), column("company_name", text, &["Speedy Express"])],
+            &["shipper_id"],
+            vec![],
+        ),
+        table(
+            "orders",
+            vec![
+                column("order_id", "integer", &[]),
+                column("customer_id", "integer", &[]),
+                column("order_date", "date", &[]),
+                column("shipped_date", "date", &[]),
+                column("ship_via", "integer", &[]),
+                column("freight", "numeric(10,2)", &[]),
+            ],
+            &["order_id"],
+            vec![fk("customer_id", "customer", "customer_id"), fk("ship_via", "shipper", "shipper_id")],
+        ),
+        table(
+            "order_details",
+            vec![
+                column("order_id", "integer", &[]),
+                column("product_id", "integer", &[]),
+                column("unit_price", "numeric(10,2)", &[]),
+                column("quantity", "integer", &[]),
+            ],
+            &["order_id", "product_id"],
+            vec![fk("order_id", "orders", "order_id"), fk("product_id", "product", "product_id")],
+        ),
+    ];
+    DatabaseSchema::new("trade", dialect, tables)
+}

@@ -1,11 +1,12 @@
 //! How the offline synthesizer reads questions over the school fixture
 //! (students, courses, enrollments with a grade): measures that do not add
-//! up, and absences named by a participle.
+//! up, and absences named by a participle; and over the trade fixture
+//! (shippers, stock levels): verbs that the relationship already says.
 
 use std::collections::BTreeMap;
 
 use super::OfflineSynthesizer;
-use super::fixtures::school;
+use super::fixtures::{school, trade};
 use crate::dialect::Dialect;
 
 fn synth() -> OfflineSynthesizer {
@@ -82,4 +83,23 @@ fn an_aggregate_named_before_the_measure_compares_it_per_row() {
     // A teacher has one salary: there is nothing to average per teacher.
     let reason = refusal("Which teachers have an average salary above 1000?");
     assert!(reason.contains("nothing to aggregate"), "{reason}");
+}
+
+#[test]
+fn a_participle_that_begins_a_named_tables_name_says_what_its_relationship_says() {
+    let trade = OfflineSynthesizer::new(&trade(Dialect::Postgres), &BTreeMap::new(), 0.6);
+    let shipped = trade
+        .synthesize("Which shipper shipped the most orders?")
+        .map(|a| a.sql)
+        .unwrap_or_else(|a| panic!("{}", a.reason));
+    assert!(
+        shipped.contains(r#"FROM "orders" JOIN "shipper" ON "orders"."ship_via" = "shipper"."shipper_id""#),
+        "{shipped}"
+    );
+    assert!(shipped.ends_with(r#"ORDER BY "order_count" DESC, "shipper"."shipper_id" LIMIT 1"#), "{shipped}");
+    let out =
+        trade.synthesize("Products that are out of stock").map(|a| a.sql).unwrap_or_else(|a| panic!("{}", a.reason));
+    assert!(out.contains(r#"WHERE "product"."units_in_stock" <= 0"#), "{out}");
+    // A participle no named table begins stays a doubt.
+    assert!(trade.synthesize("Which shipper admired the most orders?").is_err());
 }

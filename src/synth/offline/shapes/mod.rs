@@ -547,6 +547,7 @@ impl<'a> Reader<'a> {
                 ItemKind::Number(_) => {
                     confidence.doubt(cost::UNUSED, format!("could not tell what the number {} refers to", item.text));
                 }
+                ItemKind::Attribute(_) | ItemKind::Action(_) if self.names_its_doer(i) => {}
                 ItemKind::Attribute(_)
                 | ItemKind::Concept(_)
                 | ItemKind::Value(_)
@@ -564,6 +565,24 @@ impl<'a> Reader<'a> {
                 ItemKind::Keyword(_) => {}
             }
         }
+    }
+}
+
+impl Reader<'_> {
+    /// "Which shipper shipped the most orders?": a participle whose stem
+    /// begins the name of a table the question names (shipped, shipper) says
+    /// what that table's relationship already says.
+    fn names_its_doer(&self, i: usize) -> bool {
+        let text = self.items[i].text.to_lowercase();
+        let verb = super::tokens::stem(&text);
+        text.ends_with("ed")
+            && verb.len() >= 4
+            && self.items.iter().enumerate().any(|(j, item)| {
+                j != i && self.is_entity_kind(j) && {
+                    let noun = super::tokens::stem(&item.text.to_lowercase());
+                    noun.starts_with(&verb) && noun != verb
+                }
+            })
     }
 }
 
