@@ -103,3 +103,15 @@ fn a_participle_that_begins_a_named_tables_name_says_what_its_relationship_says(
     // A participle no named table begins stays a doubt.
     assert!(trade.synthesize("Which shipper admired the most orders?").is_err());
 }
+
+#[test]
+fn ordered_is_buying_unless_a_word_about_sorting_follows() {
+    let trade = OfflineSynthesizer::new(&trade(Dialect::Postgres), &BTreeMap::new(), 0.6);
+    let sql = |q: &str| trade.synthesize(q).map(|a| a.sql).unwrap_or_else(|a| panic!("{q}: {}", a.reason));
+    assert!(
+        sql("Which products have never been ordered?").contains(r#"WHERE NOT EXISTS (SELECT 1 FROM "order_details""#)
+    );
+    assert!(sql("Customers who ordered in 1997").contains(r#""orders"."order_date" >= '1997-01-01'"#));
+    assert!(sql("List products ordered alphabetically").contains(r#"ORDER BY "product"."product_name""#));
+    assert!(sql("Products ordered by price").contains(r#"ORDER BY "product"."unit_price""#));
+}

@@ -298,7 +298,7 @@ impl Linker {
             let names_rows = links.iter().all(|link| matches!(link, Link::Table(_)));
             (len + usize::from(member && names_rows), links, synonym)
         });
-        let keyword = keyword_match(tokens, i);
+        let keyword = keyword_match(tokens, i).filter(|&(_, keyword)| !ordered_as_bought(tokens, i, keyword));
         let value = self.value_match(tokens, i);
         let via_synonym = schema.as_ref().is_some_and(|s| s.2);
         let schema = schema.map(|(len, links, _)| (len, links));
@@ -546,4 +546,15 @@ fn word_alternatives(token: &Token) -> Vec<String> {
         }
     }
     alternatives
+}
+
+/// "products never ordered", "customers who ordered in 2023": "ordered" is
+/// the verb of buying unless a word about sorting follows ("ordered
+/// alphabetically", "ordered by name", "ordered in descending order").
+fn ordered_as_bought(tokens: &[Token], i: usize, keyword: Keyword) -> bool {
+    const SORTING: &[&str] = &["by", "alphabetically", "ascending", "descending", "asc", "desc", "chronologically"];
+    let next = tokens.get(i + 1).map(|t| t.lower.as_str());
+    let sorting_after = next.is_some_and(|n| SORTING.contains(&n))
+        || next == Some("in") && tokens.get(i + 2).is_some_and(|t| SORTING.contains(&t.lower.as_str()));
+    keyword == Keyword::Sorted && tokens[i].lower == "ordered" && !sorting_after
 }
