@@ -115,3 +115,15 @@ fn ordered_is_buying_unless_a_word_about_sorting_follows() {
     assert!(sql("List products ordered alphabetically").contains(r#"ORDER BY "product"."product_name""#));
     assert!(sql("Products ordered by price").contains(r#"ORDER BY "product"."unit_price""#));
 }
+
+#[test]
+fn a_quantity_is_the_order_lines_not_a_products_stock_level() {
+    let trade = OfflineSynthesizer::new(&trade(Dialect::Postgres), &BTreeMap::new(), 0.6);
+    for question in
+        ["Total quantity per product", "Total quantity sold per product", "Which product sold the most units?"]
+    {
+        let sql = trade.synthesize(question).map(|a| a.sql).unwrap_or_else(|a| panic!("{question}: {}", a.reason));
+        assert!(sql.contains(r#"SUM("order_details"."quantity")"#), "{question}: {sql}");
+        assert!(!sql.contains("units_in_stock"), "{question}: {sql}");
+    }
+}

@@ -163,7 +163,13 @@ impl Resolver<'_> {
         if !quantities || attribute.qualifier.is_some() {
             return None;
         }
-        let held: Vec<ColumnId> = self.named.iter().filter_map(|&t| self.catalog.own_measure(t)).collect();
+        // Only a table of stock ("inventory") holds units in this sense: "total quantity per
+        // product" is the quantity on the order lines, not the product's stock level.
+        let stock_table = |t: TableId| {
+            self.catalog.tables[t].words.iter().any(|w| STOCK_LEVEL_WORDS.contains(&w.as_str()) || w == "inventory")
+        };
+        let held: Vec<ColumnId> =
+            self.named.iter().filter(|&&t| stock_table(t)).filter_map(|&t| self.catalog.own_measure(t)).collect();
         match held.as_slice() {
             [one] => Some(*one),
             _ => None,

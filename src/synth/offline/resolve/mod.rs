@@ -34,7 +34,7 @@ use super::shapes::{
     RankKey, Select, Subject, YearMonth,
 };
 use super::tokens::{is_singular, singular, snake_case, stem};
-use super::vocabulary::{CONCEPT_WORDS, CompareOp, Concept, QUANTITY_WORDS, duration_unit};
+use super::vocabulary::{CONCEPT_WORDS, CompareOp, Concept, QUANTITY_WORDS, STOCK_LEVEL_WORDS, duration_unit};
 use crate::synth::Abstention;
 use units::Scale;
 
