@@ -13,7 +13,7 @@ use arrow_array::builder::{
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{Field, Schema, SchemaRef};
 
-use super::stream::StreamError;
+use super::error::StreamError;
 use super::types::{ArrowType, Cell};
 
 /// Reads one column's value from a row of its dialect as a [`Cell`].

@@ -9,11 +9,12 @@
 //!
 //! Rows leave through [`stream`] as Arrow batches; [`types`] is the one table
 //! that maps database types to Arrow. Retrying is the caller's decision, made
-//! with [`ExecError::is_transient`] and [`retry_delay`], because a retry must
+//! with [`ExecError::is_transient`] and [`crate::backoff`], because a retry must
 //! also restart whatever consumes the batches.
 
 mod batch;
 mod decode;
+mod error;
 mod pg_copy;
 pub mod stream;
 pub mod types;
@@ -90,13 +91,6 @@ impl ExecError {
     pub fn public_message(&self) -> String {
         redact(&self.to_string())
     }
-}
-
-/// Delay before retry `attempt` (0-based): exponential from 100 ms, capped at
-/// 5 s, with full jitter so that many workers do not retry in step.
-pub fn retry_delay(attempt: u32) -> Duration {
-    let ceiling_ms = (100u64 << attempt.min(6)).min(5_000);
-    Duration::from_millis(fastrand::u64(ceiling_ms / 2..=ceiling_ms))
 }
 
 /// How a MySQL-protocol server spells its statement timeout.
@@ -342,19 +336,5 @@ fn is_timeout(dialect: Dialect, error: &StreamError) -> bool {
         }
         // SQLITE_INTERRUPT
         Dialect::Sqlite => code == "9" || e.message().contains("interrupted"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn retry_delays_grow_and_stay_bounded() {
-        for attempt in 0..20 {
-            let d = retry_delay(attempt);
-            let ceiling = (100u64 << attempt.min(6)).min(5_000);
-            assert!(d >= Duration::from_millis(ceiling / 2) && d <= Duration::from_millis(ceiling), "{attempt}: {d:?}");
-        }
     }
 }

@@ -51,6 +51,7 @@ use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 use tracing::{debug, error, info, warn};
 
+use crate::backoff::Backoff;
 use crate::config::Settings;
 use crate::job::Job;
 use crate::metrics::InFlightGauge;
@@ -66,8 +67,8 @@ pub use health::Readiness;
 /// Header on result messages: true when the manifest already existed (redelivery).
 pub const REUSED_HEADER: &str = "x-sqlsynth-reused";
 
-const BACKOFF_START: Duration = Duration::from_millis(250);
-const BACKOFF_MAX: Duration = Duration::from_secs(15);
+/// Reconnecting to the broker: 250 ms doubling to 15 s.
+const RECONNECT: Backoff = Backoff::new(Duration::from_millis(250), Duration::from_secs(15));
 
 /// A consuming worker. One per process; jobs in flight share its pipeline.
 pub struct Worker {
@@ -160,7 +161,7 @@ impl Worker {
     /// Consumes until `shutdown` turns true (or its sender is dropped), then drains.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) -> anyhow::Result<()> {
         let mut in_flight = InFlight::default();
-        let mut backoff = BACKOFF_START;
+        let mut failures = 0;
         let settings = &self.shared.settings;
         let drain_timeout = Duration::from_millis(settings.queue.drain_timeout_ms);
         loop {
@@ -173,12 +174,12 @@ impl Worker {
                 Err(e) => {
                     self.readiness.set(false);
                     if consumed {
-                        backoff = BACKOFF_START;
+                        failures = 0;
                     }
-                    let delay = jitter(backoff);
+                    let delay = RECONNECT.delay(failures);
                     warn!(error = %redact(&e.to_string()), retry_in_ms = delay.as_millis() as u64,
                           jobs_in_flight = in_flight.tasks.len(), "broker session ended; reconnecting");
-                    backoff = (backoff * 2).min(BACKOFF_MAX);
+                    failures += 1;
                     let wait = tokio::time::sleep(delay);
                     tokio::pin!(wait);
                     loop {
@@ -405,10 +406,6 @@ impl JobLocks {
         };
         lock.lock_owned().await
     }
-}
-
-fn jitter(delay: Duration) -> Duration {
-    delay.mul_f64(0.75 + fastrand::f64() * 0.5)
 }
 
 /// A receiver that turns true on SIGTERM or SIGINT.
