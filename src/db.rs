@@ -4,6 +4,12 @@
 //! the pool its session state is reset (PostgreSQL `RESET ALL`, advisory locks
 //! released; MySQL session variables back to their defaults), so one query
 //! cannot change the behaviour of the next.
+//!
+//! Failing fast: before a PostgreSQL or MySQL pool is built, one connection
+//! is opened directly, bounded by the source's `acquire_timeout_ms`. A pool
+//! retries a refused connection until its acquire timeout and then reports
+//! only that it timed out; the direct attempt fails at once on a refused port
+//! or an unresolvable host, with that cause in the error.
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -11,7 +17,7 @@ use std::time::Duration;
 use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
-use sqlx::{ConnectOptions, Executor};
+use sqlx::{ConnectOptions, Connection, Executor};
 
 use crate::config::SourceSettings;
 use crate::dialect::Dialect;
@@ -39,6 +45,26 @@ pub struct ConnectError {
     pub message: String,
 }
 
+/// Opens and closes one connection, so a refused port, an unknown host or bad
+/// credentials fail now with their own message rather than as a pool timeout.
+async fn probe<O>(source: &SourceSettings, options: &O, timeout: Duration) -> Result<(), ConnectError>
+where
+    O: ConnectOptions,
+    O::Connection: Sized,
+{
+    let message = match tokio::time::timeout(timeout, options.connect()).await {
+        Ok(Ok(connection)) => {
+            let _ = connection.close().await;
+            return Ok(());
+        }
+        Ok(Err(e)) => redact(&e.to_string()),
+        Err(_) => {
+            format!("no connection within {} ms (sources.{}.acquire_timeout_ms)", timeout.as_millis(), source.name)
+        }
+    };
+    Err(ConnectError { source_name: source.name.clone(), message })
+}
+
 impl SourcePool {
     pub fn dialect(&self) -> Dialect {
         match self {
@@ -53,7 +79,7 @@ impl SourcePool {
     pub async fn connect(source: &SourceSettings) -> Result<SourcePool, ConnectError> {
         let fail = |e: sqlx::Error| ConnectError { source_name: source.name.clone(), message: redact(&e.to_string()) };
         let url = source.url.expose();
-        let acquire_timeout = Duration::from_secs(30);
+        let acquire_timeout = Duration::from_millis(source.acquire_timeout_ms);
         let pool = match source.dialect {
             Dialect::Sqlite => {
                 let options = SqliteConnectOptions::from_str(url)
@@ -82,6 +108,7 @@ impl SourcePool {
                     .map_err(fail)?
                     .application_name("sqlsynth")
                     .disable_statement_logging();
+                probe(source, &options, acquire_timeout).await?;
                 let pool = PgPoolOptions::new()
                     .max_connections(source.max_connections)
                     .acquire_timeout(acquire_timeout)
@@ -98,6 +125,7 @@ impl SourcePool {
             }
             Dialect::MySql => {
                 let options = MySqlConnectOptions::from_str(url).map_err(fail)?.disable_statement_logging();
+                probe(source, &options, acquire_timeout).await?;
                 let pool = MySqlPoolOptions::new()
                     .max_connections(source.max_connections)
                     .acquire_timeout(acquire_timeout)

@@ -70,6 +70,9 @@ struct RawSource {
     url: String,
     #[serde(default = "default_max_connections")]
     max_connections: u32,
+    /// Longest wait for a connection.
+    #[serde(default = "default_acquire_timeout_ms")]
+    acquire_timeout_ms: u64,
     /// Extra words that name a table or column: `"client" = "Customer"`.
     #[serde(default)]
     glossary: BTreeMap<String, String>,
@@ -253,6 +256,10 @@ fn default_max_connections() -> u32 {
     8
 }
 
+fn default_acquire_timeout_ms() -> u64 {
+    30_000
+}
+
 fn default_value_index_limit() -> i64 {
     DEFAULT_VALUE_INDEX_LIMIT as i64
 }
@@ -330,6 +337,9 @@ fn validate(raw: RawConfig, base_dir: &Path, env: &[(String, String)]) -> Result
         if source.max_connections == 0 {
             return Err(invalid(format!("sources.{name}.max_connections"), "must be at least 1"));
         }
+        if source.acquire_timeout_ms == 0 {
+            return Err(invalid(format!("sources.{name}.acquire_timeout_ms"), "must be at least 1"));
+        }
         if !(0..=MAX_VALUE_INDEX_LIMIT as i64).contains(&source.value_index_limit) {
             return Err(invalid(
                 format!("sources.{name}.value_index_limit"),
@@ -353,6 +363,7 @@ fn validate(raw: RawConfig, base_dir: &Path, env: &[(String, String)]) -> Result
                 dialect,
                 url: SecretUrl::new(url),
                 max_connections: source.max_connections,
+                acquire_timeout_ms: source.acquire_timeout_ms,
                 glossary,
                 examples,
                 value_index_limit: source.value_index_limit as usize,

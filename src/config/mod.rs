@@ -48,6 +48,9 @@ pub struct SourceSettings {
     pub dialect: Dialect,
     pub url: SecretUrl,
     pub max_connections: u32,
+    /// Longest wait for a connection (a new one or one from the pool). A host
+    /// that refuses or does not resolve fails at once with that cause instead.
+    pub acquire_timeout_ms: u64,
     /// Lower-cased word -> table or column name it stands for.
     pub glossary: BTreeMap<String, String>,
     /// Golden question/SQL pairs for the LLM's prompt context (`[[sources.NAME.examples]]`).
