@@ -130,6 +130,42 @@ pub enum SinkError {
     Panicked { target: String },
 }
 
+impl SinkError {
+    /// True when the cause passes by itself: a full disk or quota, an I/O
+    /// error of the network kind, an object store that did not answer.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            SinkError::Io { source, .. } => io_is_transient(source),
+            SinkError::Parquet { source: ParquetError::External(e), .. } => {
+                e.downcast_ref::<io::Error>().is_some_and(io_is_transient)
+            }
+            SinkError::Store { source, .. } => !matches!(
+                source,
+                object_store::Error::NotFound { .. }
+                    | object_store::Error::InvalidPath { .. }
+                    | object_store::Error::NotSupported { .. }
+                    | object_store::Error::AlreadyExists { .. }
+                    | object_store::Error::Precondition { .. }
+                    | object_store::Error::NotImplemented
+                    | object_store::Error::PermissionDenied { .. }
+                    | object_store::Error::Unauthenticated { .. }
+                    | object_store::Error::UnknownConfigurationKey { .. }
+            ),
+            _ => false,
+        }
+    }
+}
+
+/// ENOSPC, EDQUOT and the network kinds of I/O error.
+pub fn io_is_transient(e: &io::Error) -> bool {
+    use io::ErrorKind::*;
+    matches!(e.raw_os_error(), Some(libc::ENOSPC | libc::EDQUOT))
+        || matches!(
+            e.kind(),
+            StorageFull | ConnectionRefused | ConnectionReset | ConnectionAborted | BrokenPipe | TimedOut | Interrupted
+        )
+}
+
 /// Controls one file being written; see [`spawn_parquet_writer`].
 #[derive(Debug)]
 pub struct ParquetWriterHandle {
@@ -183,10 +219,15 @@ impl ParquetWriterHandle {
         }
     }
 
-    /// Discards the temporary file or upload (also what happens if the handle is dropped without commit).
-    pub async fn abort(mut self) {
+    /// Discards the temporary file or upload (also what happens if the handle
+    /// is dropped without commit). Returns the writer's own failure, if it
+    /// failed before the abort (which is why a query sees its channel closed).
+    pub async fn abort(mut self) -> Option<SinkError> {
         self.commit.take();
-        let _ = self.join().await;
+        match self.join().await {
+            Err(SinkError::Aborted { .. }) | Ok(_) => None,
+            Err(e) => Some(e),
+        }
     }
 
     async fn join(&mut self) -> Result<Closed, SinkError> {
