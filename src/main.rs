@@ -423,8 +423,8 @@ async fn publish(settings: Settings, path: &Path, wait: bool, timeout: Option<u6
         .map_err(|e| BadInput(format!("job file {}: {e}", path.display())))?;
     let topology = amqp::Topology::new(&settings.queue).map_err(|e| BadInput(e.to_string()))?;
     let connection = amqp::connect(&settings.queue, "publish").await.context("cannot connect to the broker")?;
+    topology.declare(&connection).await.context("cannot declare the queue topology")?;
     let channel = amqp::confirm_channel(&connection).await.context("cannot open a channel")?;
-    topology.declare(&channel).await.context("cannot declare the queue topology")?;
     // Subscribe to the result before publishing, so it cannot be missed.
     let mut results = None;
     if wait {
@@ -497,20 +497,17 @@ async fn publish(settings: Settings, path: &Path, wait: bool, timeout: Option<u6
 /// `sqlsynth scheduler`: run the schedules until SIGTERM/SIGINT, exit 0.
 async fn scheduler(settings: Settings, path: &Path) -> anyhow::Result<ExitCode> {
     use sqlsynth::scheduler::{Scheduler, Schedules};
-    use sqlsynth::worker::{Readiness, health};
+    use sqlsynth::worker::health;
     sqlsynth::metrics::install().context("cannot start the metrics")?;
     let schedules = Schedules::load(path, &settings).map_err(|e| BadInput(e.to_string()))?;
     let listen = settings.metrics.listen.clone();
     let scheduler = Scheduler::new(Arc::new(settings), schedules).await.map_err(|e| BadInput(e.to_string()))?;
     let shutdown = sqlsynth::worker::shutdown_on_signals().context("cannot install the signal handlers")?;
-    // Ready once the schedules are loaded and Redis answered (Scheduler::new).
-    let readiness = Readiness::default();
-    health::serve(&listen, readiness.clone())
+    // Ready while it can publish: the broker reached, the topology declared (Scheduler::readiness).
+    health::serve(&listen, scheduler.readiness())
         .await
         .with_context(|| format!("metrics.listen {listen}: cannot serve the health and metrics endpoints"))?;
-    readiness.set(true);
     scheduler.run(shutdown).await;
-    readiness.set(false);
     Ok(ExitCode::SUCCESS)
 }
 

@@ -143,7 +143,7 @@ async fn a_worker_counts_every_outcome_on_metrics_in_a_promtool_valid_exposition
     let settings = Settings::load(Some(&dir.path().join("sqlsynth.toml"))).unwrap();
     let topology = Topology::new(&settings.queue).unwrap();
     let channel = connection.create_channel().await.unwrap();
-    topology.declare(&channel).await.unwrap();
+    topology.declare(&connection).await.unwrap();
     let queue = topology.jobs_queue.clone();
 
     let mut worker = WorkerProcess::start(dir.path(), "worker", &[]);

@@ -72,7 +72,7 @@ impl Fixture {
         let settings = Settings::load(Some(&dir.path().join("sqlsynth.toml"))).unwrap();
         let topology = Topology::new(&settings.queue).unwrap();
         let channel = connection.create_channel().await.unwrap();
-        topology.declare(&channel).await.unwrap();
+        topology.declare(&connection).await.unwrap();
         let results_queue = format!("{name}.all-results");
         declare_results_queue(&channel, &results_queue, &topology.results_exchange).await;
         Some(Fixture { name, dir, connection, channel, topology, results_queue })

@@ -202,6 +202,8 @@ struct RawQueue {
     results_exchange: String,
     prefetch: u16,
     max_deliveries: u32,
+    retry_delay_ms: u64,
+    retry_delay_max_ms: u64,
     drain_timeout_ms: u64,
     require_results_route: bool,
 }
@@ -214,6 +216,8 @@ impl Default for RawQueue {
             results_exchange: "sqlsynth.results".into(),
             prefetch: 4,
             max_deliveries: 5,
+            retry_delay_ms: 10_000,
+            retry_delay_max_ms: 300_000,
             drain_timeout_ms: 30_000,
             require_results_route: false,
         }
@@ -495,6 +499,8 @@ fn validate(raw: RawConfig, base_dir: &Path, env: &[(String, String)]) -> Result
         results_exchange: raw.queue.results_exchange,
         prefetch: raw.queue.prefetch,
         max_deliveries: raw.queue.max_deliveries,
+        retry_delay_ms: raw.queue.retry_delay_ms,
+        retry_delay_max_ms: raw.queue.retry_delay_max_ms.max(raw.queue.retry_delay_ms),
         drain_timeout_ms: raw.queue.drain_timeout_ms,
         require_results_route: raw.queue.require_results_route,
     };

@@ -146,6 +146,11 @@ pub struct QueueSettings {
     pub results_exchange: String,
     pub prefetch: u16,
     pub max_deliveries: u32,
+    /// Delay before the first redelivery after a job-level failure; doubles
+    /// (with jitter) at each further one. 0 requeues at once.
+    pub retry_delay_ms: u64,
+    /// Longest redelivery delay.
+    pub retry_delay_max_ms: u64,
     /// How long SIGTERM waits for jobs in flight before requeueing them.
     pub drain_timeout_ms: u64,
     /// When true, a result message that no queue is bound for (returned by the

@@ -7,8 +7,17 @@
 //! |-------------------------------------------|------------------------------------------------------------|
 //! | manifest written (or already there)       | publish result (confirmed, mandatory), then ack            |
 //! | malformed job (JSON, shape, ids, source)  | dead-letter now, reason in `x-sqlsynth-error`              |
-//! | job-level failure (`JobFailure`)          | nack + requeue; on delivery `max_deliveries`, dead-letter  |
+//! | job-level failure (`JobFailure`)          | retry later (below); on delivery `max_deliveries`, dead-letter |
 //! | result not confirmed / nacked             | same as a job-level failure (the job is not acked)         |
+//! | delivered more than `max_deliveries` times| dead-letter without running (the worker died running it)   |
+//!
+//! Retrying later: a copy goes to `<jobs_queue>.retry` with a per-message TTL
+//! (`queue.retry_delay_ms` doubling per delivery, with jitter, capped at
+//! `queue.retry_delay_max_ms`) and the attempts so far in a header; the
+//! broker moves it back to the jobs queue when the TTL passes, and the
+//! original is acked once the copy is confirmed. If the copy cannot be
+//! published (or `retry_delay_ms = 0`), the original is requeued at once. The
+//! delivery cap counts the broker's `x-delivery-count` plus those attempts.
 //! | result returned (no queue bound)          | ack and warn, unless `queue.require_results_route`         |
 //!
 //! Dead-lettering *with a reason*: a reject cannot carry headers, so the
@@ -211,9 +220,7 @@ impl Worker {
         let topology = &self.shared.topology;
         let connection = amqp::connect(&settings.queue, "worker").await?;
         let result = async {
-            let control = connection.create_channel().await?;
-            topology.declare(&control).await?;
-            control.close(200, "topology declared".into()).await?;
+            topology.declare(&connection).await?;
             let publish = amqp::confirm_channel(&connection).await?;
             let consume = connection.create_channel().await?;
             consume.basic_qos(settings.queue.prefetch, BasicQosOptions::default()).await?;
@@ -293,6 +300,16 @@ async fn handle_delivery(shared: Arc<Shared>, delivery: Delivery, publish: Chann
         }
     };
     let job_id = job.job_id.clone();
+    if deliveries > topology.max_deliveries {
+        let reason = format!(
+            "gave up after {} deliveries: the worker stopped while running it (crashed or was killed)",
+            deliveries - 1
+        );
+        warn!(job_id = %job_id, reason = %reason, "dead-lettering the job");
+        metrics::counter!(DEAD_LETTERS_TOTAL, "reason" => "max_deliveries").increment(1);
+        dead_letter(&shared, &publish, &delivery, &reason, &broken).await;
+        return;
+    }
     info!(job_id = %job_id, questions = job.questions.len(), delivery = deliveries, "job received");
     let mut status = "failed";
     let failure = {
@@ -337,12 +354,48 @@ async fn handle_delivery(shared: Arc<Shared>, delivery: Delivery, publish: Chann
             dead_letter(&shared, &publish, &delivery, &reason, &broken).await;
         }
         Some(reason) => {
+            let queue = &settings.queue;
+            let backoff = Backoff::new(
+                Duration::from_millis(queue.retry_delay_ms),
+                Duration::from_millis(queue.retry_delay_max_ms),
+            );
+            let delay = backoff.delay(deliveries - 1);
             warn!(job_id = %job_id, delivery = deliveries, max_deliveries = topology.max_deliveries,
-                  reason = %reason, "job failed; requeueing");
-            let requeue = BasicNackOptions { requeue: true, ..BasicNackOptions::default() };
-            settle("nack", delivery.acker.nack(requeue).await);
+                  retry_in_ms = delay.as_millis() as u64, reason = %reason, "job failed; retrying later");
+            retry_later(&shared, &publish, &delivery, deliveries, delay, &broken).await;
         }
     }
+}
+
+/// Sends a copy to the retry queue, expiring back to the jobs queue after
+/// `delay`, then acks the original; requeues the original at once when the
+/// delay is zero or the copy is not confirmed.
+async fn retry_later(
+    shared: &Shared,
+    channel: &Channel,
+    delivery: &Delivery,
+    attempts: u32,
+    delay: Duration,
+    broken: &Notify,
+) {
+    if !delay.is_zero() {
+        let properties = amqp::for_retry(&delivery.properties, attempts, delay);
+        let retry_queue = &shared.topology.retry_queue;
+        match amqp::publish_confirmed(channel, "", retry_queue, &delivery.data, properties).await {
+            Ok(()) => {
+                settle("ack", delivery.acker.ack(BasicAckOptions::default()).await);
+                return;
+            }
+            Err(e) => {
+                warn!(error = %e, "cannot park the job in the retry queue; requeueing it at once");
+                if matches!(e, PublishError::Broker(_)) {
+                    broken.notify_one();
+                }
+            }
+        }
+    }
+    let requeue = BasicNackOptions { requeue: true, ..BasicNackOptions::default() };
+    settle("nack", delivery.acker.nack(requeue).await);
 }
 
 /// The `status` label of `sqlsynth_jobs_total` for a job that ran to its manifest.
