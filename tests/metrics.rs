@@ -223,7 +223,7 @@ async fn a_worker_counts_every_outcome_on_metrics_in_a_promtool_valid_exposition
     promtool_check(&text);
 
     drop(worker);
-    for queue in [&topology.jobs_queue, &topology.dead_queue] {
+    for queue in [&topology.jobs_queue, &topology.dead_queue, &topology.retry_queue] {
         let _ = channel.queue_delete(queue.as_str().into(), QueueDeleteOptions::default()).await;
     }
     let _ = channel.exchange_delete(topology.results_exchange.as_str().into(), Default::default()).await;
