@@ -361,6 +361,41 @@ async fn redeliveries_after_a_job_failure_back_off_before_the_job_is_dead_letter
     fx.cleanup().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_huge_value_fails_its_question_while_the_worker_and_its_other_jobs_carry_on() {
+    let _shared = BROKER.read().await;
+    let Some(_pg) = common::postgres().await else { return };
+    let pg = format!("[sources.pg]\nurl = \"{}\"\n", common::postgres_url());
+    let Some(fx) = Fixture::new("huge", "", &pg).await else { return };
+    // 30 values of 10 MB (300 MB) against a 40 MB answer bound, in 8 MB batches.
+    let mut worker = fx.worker(
+        "worker",
+        &[("SQLSYNTH__EXEC__MAX_ANSWER_BYTES", "40000000"), ("SQLSYNTH__EXEC__BATCH_BYTES", "8000000")],
+    );
+    let huge = serde_json::json!({"job_id": "huge", "questions": [
+        {"id": "one", "source": "pg", "question": "one", "sql": "SELECT 1 AS one"},
+        {"id": "huge", "source": "pg", "question": "huge",
+         "sql": "SELECT repeat('x', 10000000) AS x FROM generate_series(1, 30) AS g"}]});
+    let other = serde_json::json!({"job_id": "other", "questions": [
+        {"id": "q", "source": "chinook", "question": "count", "sql": "SELECT COUNT(*) AS n FROM Album"}]});
+    fx.publish_raw(&serde_json::to_vec(&huge).unwrap()).await;
+    fx.publish_raw(&serde_json::to_vec(&other).unwrap()).await;
+    let results = fx.wait_for_results(2).await;
+    let mut keys: Vec<&str> = results.iter().map(|r| r.routing_key.as_str()).collect();
+    keys.sort();
+    assert_eq!(keys, ["huge", "other"]);
+    let m = manifest(&fx.job_dir("huge"));
+    assert_eq!((m["stats"]["ok"].as_u64(), m["stats"]["failed"].as_u64()), (Some(1), Some(1)), "{m}");
+    let error = m["questions"][1]["error"].as_str().unwrap();
+    assert!(error.contains("exec.max_answer_bytes (40000000 bytes)"), "{error}");
+    assert!(!fx.job_dir("huge").join("huge.parquet").exists());
+    assert_eq!(manifest(&fx.job_dir("other"))["stats"]["ok"], 1);
+    assert!(worker.child.try_wait().unwrap().is_none(), "the worker is still running");
+    worker.wait_ready().await;
+    drop(worker);
+    fx.cleanup().await;
+}
+
 /// Starts the broker again however the test ends.
 struct BrokerRestartGuard;
 

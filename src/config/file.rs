@@ -10,6 +10,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::dialect::Dialect;
+use crate::execute::stream::{DEFAULT_BATCH_BYTES, DEFAULT_MAX_ANSWER_BYTES};
 use crate::plan::values::{DEFAULT_VALUE_INDEX_LIMIT, MAX_VALUE_INDEX_LIMIT};
 use crate::secret::{SecretString, SecretUrl};
 use crate::sink::output::OutputLocation;
@@ -140,6 +141,8 @@ struct RawExec {
     statement_timeout_ms: u64,
     max_rows: u64,
     batch_rows: u32,
+    batch_bytes: u64,
+    max_answer_bytes: u64,
     max_retries: u32,
 }
 
@@ -150,6 +153,8 @@ impl Default for RawExec {
             statement_timeout_ms: 30_000,
             max_rows: 1_000_000,
             batch_rows: 65_536,
+            batch_bytes: DEFAULT_BATCH_BYTES as u64,
+            max_answer_bytes: DEFAULT_MAX_ANSWER_BYTES,
             max_retries: 3,
         }
     }
@@ -447,11 +452,20 @@ fn validate(raw: RawConfig, base_dir: &Path, env: &[(String, String)]) -> Result
     if raw.exec.batch_rows == 0 {
         return Err(invalid("exec.batch_rows", "must be at least 1"));
     }
+    // Arrow's text and binary arrays address their data with 32-bit offsets.
+    if !(1..=1 << 30).contains(&raw.exec.batch_bytes) {
+        return Err(invalid("exec.batch_bytes", "must be from 1 to 1073741824 (1 GiB)"));
+    }
+    if raw.exec.max_answer_bytes == 0 {
+        return Err(invalid("exec.max_answer_bytes", "must be at least 1"));
+    }
     let exec = ExecSettings {
         max_concurrency: raw.exec.max_concurrency as usize,
         statement_timeout_ms: raw.exec.statement_timeout_ms,
         max_rows: raw.exec.max_rows,
         batch_rows: raw.exec.batch_rows as usize,
+        batch_bytes: raw.exec.batch_bytes as usize,
+        max_answer_bytes: raw.exec.max_answer_bytes,
         max_retries: raw.exec.max_retries,
     };
 

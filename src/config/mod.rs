@@ -107,6 +107,10 @@ pub struct ExecSettings {
     pub max_rows: u64,
     /// Rows per Arrow record batch (bounds memory per query in flight).
     pub batch_rows: usize,
+    /// Bytes of values per Arrow record batch: a batch ends at `batch_rows` rows or this many bytes.
+    pub batch_bytes: usize,
+    /// Bytes of values in one answer; a larger answer fails its question (never the process).
+    pub max_answer_bytes: u64,
     /// Attempts after the first for transient errors.
     pub max_retries: u32,
 }

@@ -20,6 +20,9 @@ pub enum StreamError {
     /// executor gave up on it and closed the connection instead of reusing it.
     #[error("the query outlived its statement timeout; its connection was closed")]
     Abandoned,
+    /// The answer's values passed `exec.max_answer_bytes`.
+    #[error("the answer is larger than exec.max_answer_bytes ({limit} bytes); ask for fewer rows or smaller values")]
+    TooLarge { limit: u64 },
 }
 
 impl StreamError {

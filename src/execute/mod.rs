@@ -186,7 +186,12 @@ impl Executor {
         let pool = &connected.pool;
         let _permit = self.in_flight.acquire().await.expect("the executor's semaphore is never closed");
         let _in_flight = InFlightGauge::enter(metrics::gauge!(QUERIES_IN_FLIGHT, "source" => source.to_string()));
-        let limits = StreamLimits { max_rows: self.settings.max_rows, batch_rows: self.settings.batch_rows };
+        let limits = StreamLimits {
+            max_rows: self.settings.max_rows,
+            batch_rows: self.settings.batch_rows,
+            batch_bytes: self.settings.batch_bytes,
+            max_bytes: self.settings.max_answer_bytes,
+        };
         let timeout_ms = self.settings.statement_timeout_ms;
         // The last resort (SQLite, or a pool that never hands out a
         // connection); PostgreSQL and MySQL queries hit their own backstop first.

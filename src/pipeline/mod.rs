@@ -624,7 +624,10 @@ fn execution_error(e: &ExecError) -> String {
 fn repairable(e: &ExecError) -> bool {
     matches!(
         e,
-        ExecError::Timeout { .. } | ExecError::Stream(StreamError::Database(_) | StreamError::Unsupported { .. })
+        ExecError::Timeout { .. }
+            | ExecError::Stream(
+                StreamError::Database(_) | StreamError::Unsupported { .. } | StreamError::TooLarge { .. }
+            )
     )
 }
 
