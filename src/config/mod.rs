@@ -280,6 +280,33 @@ mod tests {
     }
 
     #[test]
+    fn fault_settings_have_defaults_and_are_checked_by_name() {
+        let s = load("[sources.a]\nurl = \"postgres://h/db\"\n", &[]).unwrap();
+        assert_eq!(s.sources["a"].acquire_timeout_ms, 30_000);
+        assert_eq!((s.exec.batch_bytes, s.exec.max_answer_bytes), (64 << 20, 1 << 30));
+        assert_eq!((s.queue.retry_delay_ms, s.queue.retry_delay_max_ms), (10_000, 300_000));
+        let s = load(
+            "[sources.a]\nurl = \"postgres://h/db\"\nacquire_timeout_ms = 500\n[queue]\nretry_delay_ms = 0\n",
+            &[("SQLSYNTH__EXEC__MAX_ANSWER_BYTES", "1000")],
+        )
+        .unwrap();
+        assert_eq!(
+            (s.sources["a"].acquire_timeout_ms, s.exec.max_answer_bytes, s.queue.retry_delay_ms),
+            (500, 1000, 0)
+        );
+        for (text, key) in [
+            ("[sources.a]\nurl = \"postgres://h/db\"\nacquire_timeout_ms = 0\n", "sources.a.acquire_timeout_ms"),
+            ("[exec]\nbatch_bytes = 0\n", "exec.batch_bytes"),
+            ("[exec]\nbatch_bytes = 2000000000\n", "exec.batch_bytes"),
+            ("[exec]\nmax_answer_bytes = 0\n", "exec.max_answer_bytes"),
+            ("[queue]\nretry_delay = 5\n", "retry_delay"),
+        ] {
+            let err = load(text, &[]).unwrap_err().to_string();
+            assert!(err.contains(key), "{text}: {err}");
+        }
+    }
+
+    #[test]
     fn environment_overrides_any_key() {
         let s = load(
             "[sources.demo]\nurl = \"sqlite://x.db\"\n[exec]\nmax_rows = 5\n",
