@@ -76,7 +76,7 @@ async fn run(connection: &Connection, scenario: &Scenario, prefetch: usize) -> (
     let settings = Settings::load(Some(&dir.path().join("sqlsynth.toml"))).unwrap();
     let topology = Topology::new(&settings.queue).unwrap();
     let channel = connection.create_channel().await.unwrap();
-    topology.declare(&connection).await.unwrap();
+    topology.declare(connection).await.unwrap();
     let results = format!("{name}.results-all");
     channel
         .queue_declare(results.as_str().into(), QueueDeclareOptions::default(), FieldTable::default())

@@ -257,7 +257,9 @@ where
             assert_eq!(footer.metadata.get("sqlsynth.test").map(String::as_str), Some("yes"));
             assert_eq!(footer.schema.fields(), s.schema.fields());
         }
-        Err(_) => writer.abort().await,
+        Err(_) => {
+            writer.abort().await;
+        }
     }
     summary
 }
