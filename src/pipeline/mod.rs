@@ -85,7 +85,9 @@ pub enum JobFailure {
     /// timeout, disk full, object store unavailable) after its quick retries.
     /// Such a failure is never final: the job is run again later, and only the
     /// questions without an answer file run.
-    #[error("question {question}: {message} (a transient fault; the job will be retried)")]
+    #[error(
+        "question {question}: {message} (a transient fault: nothing final was recorded; a later run of the job answers what is left)"
+    )]
     Transient { question: String, message: String },
 }
 
