@@ -9,7 +9,11 @@
 //! is opened directly, bounded by the source's `acquire_timeout_ms`. A pool
 //! retries a refused connection until its acquire timeout and then reports
 //! only that it timed out; the direct attempt fails at once on a refused port
-//! or an unresolvable host, with that cause in the error.
+//! or an unresolvable host, with that cause in the error. Once the pool
+//! exists, [`acquire`] does the same for a server that goes away later: a
+//! wait for a connection that the pool could open but does not get within
+//! [`PROBE_AFTER`] tries one directly, and a refused or unresolvable server
+//! fails the wait at once with that I/O error.
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -63,6 +67,42 @@ where
         }
     };
     Err(ConnectError { source_name: source.name.clone(), message })
+}
+
+/// How long [`acquire`] waits before it checks, with a direct connection,
+/// whether the server still accepts connections.
+pub const PROBE_AFTER: Duration = Duration::from_millis(200);
+
+/// A connection from `pool`. If none comes within [`PROBE_AFTER`] while the
+/// pool is below its size (so it is trying to open one), one connection is
+/// attempted directly: an I/O failure (refused, unknown host, reset) ends the
+/// wait with that error; a server that answers means the pool is just slow,
+/// and the wait goes on until the pool's acquire timeout.
+pub async fn acquire<DB>(pool: &sqlx::Pool<DB>) -> Result<sqlx::pool::PoolConnection<DB>, sqlx::Error>
+where
+    DB: sqlx::Database,
+    <DB::Connection as Connection>::Options: ConnectOptions<Connection = DB::Connection>,
+{
+    let acquiring = pool.acquire();
+    tokio::pin!(acquiring);
+    tokio::select! {
+        acquired = &mut acquiring => return acquired,
+        _ = tokio::time::sleep(PROBE_AFTER) => {}
+    }
+    if pool.size() < pool.options().get_max_connections() {
+        let options = pool.connect_options();
+        tokio::select! {
+            acquired = &mut acquiring => return acquired,
+            probed = options.connect() => match probed {
+                Ok(connection) => {
+                    let _ = connection.close().await;
+                }
+                Err(e @ sqlx::Error::Io(_)) => return Err(e),
+                Err(_) => {}
+            },
+        }
+    }
+    acquiring.await
 }
 
 impl SourcePool {

@@ -72,6 +72,76 @@ async fn a_closed_port_or_an_unknown_host_fails_in_well_under_a_second_with_its_
     assert!(error.to_string().contains("refused"), "{error}");
 }
 
+/// A TCP proxy to PostgreSQL; once cut, its port refuses connections and the
+/// connections through it are closed, as when a database host goes away.
+struct Proxy {
+    port: u16,
+    accept: tokio::task::JoinHandle<()>,
+    links: Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+}
+
+impl Proxy {
+    async fn to(target: String) -> Proxy {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let links = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let accept = tokio::spawn({
+            let links = links.clone();
+            async move {
+                while let Ok((mut inbound, _)) = listener.accept().await {
+                    let target = target.clone();
+                    let link = tokio::spawn(async move {
+                        if let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await {
+                            let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                        }
+                    });
+                    links.lock().unwrap().push(link);
+                }
+            }
+        });
+        Proxy { port, accept, links }
+    }
+
+    async fn cut(&mut self) {
+        self.accept.abort();
+        let _ = (&mut self.accept).await;
+        for link in self.links.lock().unwrap().drain(..) {
+            link.abort();
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_source_that_goes_away_after_connecting_fails_fast_with_its_cause() {
+    let Some(_pg) = common::postgres().await else { return };
+    let url = url::Url::parse(&common::postgres_url()).unwrap();
+    let target = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap_or(5432));
+    let mut proxy = Proxy::to(target).await;
+    let mut through = url.clone();
+    through.set_host(Some("127.0.0.1")).unwrap();
+    through.set_port(Some(proxy.port)).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let s = settings(dir.path(), &format!("[sources.pg]\nurl = \"{through}\"\n"), "[exec]\nmax_retries = 1\n");
+    let pipeline = Pipeline::new(s.clone());
+    let out = dir.path().join("out");
+    let before = job(json!({"job_id": "before", "questions": [
+        {"id": "q", "source": "pg", "question": "one", "sql": "SELECT 1 AS one"}]}));
+    assert_eq!(pipeline.run_job(&before, &out, &ProgressBar::hidden()).await.unwrap().manifest.stats.ok, 1);
+
+    proxy.cut().await;
+    let after = job(json!({"job_id": "after", "questions": [
+        {"id": "q", "source": "pg", "question": "one", "sql": "SELECT 1 AS one"}]}));
+    let started = Instant::now();
+    let error = pipeline.run_job(&after, &out, &ProgressBar::hidden()).await.unwrap_err();
+    let elapsed = started.elapsed();
+    // Generous: a retry and two probes; before, each attempt waited for the 30 s acquire timeout.
+    assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
+    assert!(matches!(error, JobFailure::Transient { .. }), "{error}");
+    assert!(error.to_string().contains("refused"), "{error}");
+    assert!(!out.join("after/manifest.json").exists());
+    pipeline.close().await;
+}
+
 /// Terminates, every 20 ms until stopped, the PostgreSQL backends running a query containing `marker`.
 fn terminate_backends(admin: sqlx::PgPool, marker: String, stop: Arc<AtomicBool>) -> tokio::task::JoinHandle<u64> {
     tokio::spawn(async move {

@@ -259,7 +259,7 @@ async fn run_postgres(
     limits: &StreamLimits,
     batches: &mpsc::Sender<RecordBatch>,
 ) -> Result<StreamSummary, StreamError> {
-    let conn = pool.acquire().await.map_err(db)?;
+    let conn = crate::db::acquire(pool).await.map_err(db)?;
     with_backstop(conn, backstop(timeout_ms), async |conn| {
         let mut tx = conn.begin_with("BEGIN READ ONLY").await.map_err(db)?;
         // The guard lexes literals the standard way; make sure the server does too.
@@ -287,7 +287,7 @@ async fn run_mysql(
     limits: &StreamLimits,
     batches: &mpsc::Sender<RecordBatch>,
 ) -> Result<StreamSummary, StreamError> {
-    let conn = pool.acquire().await.map_err(db)?;
+    let conn = crate::db::acquire(pool).await.map_err(db)?;
     let set_timeout = match flavor {
         MySqlFlavor::MariaDb => format!("SET SESSION max_statement_time = {:.3}", timeout_ms as f64 / 1000.0),
         MySqlFlavor::MySql => format!("SET SESSION max_execution_time = {timeout_ms}"),
