@@ -18,7 +18,7 @@ use lapin::types::FieldTable;
 use lapin::{Channel, Connection, ConnectionProperties};
 use serde_json::Value;
 use sqlsynth::config::Settings;
-use sqlsynth::source::amqp::{ERROR_HEADER, Topology, header_string};
+use sqlsynth::source::amqp::{ATTEMPTS_HEADER, ERROR_HEADER, Topology, header_string, publish_confirmed};
 
 /// Tests share the broker (read); the restart test owns it (write).
 static BROKER: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
@@ -357,6 +357,21 @@ async fn redeliveries_after_a_job_failure_back_off_before_the_job_is_dead_letter
     assert!(log.contains("retry_in_ms="), "{log}");
     assert_eq!(fx.message_count(&fx.topology.jobs_queue).await, 0);
     assert_eq!(fx.message_count(&fx.topology.retry_queue).await, 0);
+
+    // A job already delivered `max_deliveries` times (its workers died running it) is not run again.
+    let channel = sqlsynth::source::amqp::confirm_channel(&fx.connection).await.unwrap();
+    let mut headers = FieldTable::default();
+    headers.insert(ATTEMPTS_HEADER.into(), lapin::types::AMQPValue::LongLongInt(3));
+    let properties = lapin::BasicProperties::default().with_delivery_mode(2).with_headers(headers);
+    let crashed = serde_json::json!({"job_id": "crashed", "questions": [
+        {"id": "q", "source": "chinook", "question": "count", "sql": "SELECT COUNT(*) AS n FROM Album"}]});
+    let body = serde_json::to_vec(&crashed).unwrap();
+    publish_confirmed(&channel, "", &fx.topology.jobs_queue, &body, properties).await.unwrap();
+    fx.wait_for_count(&fx.topology.dead_queue, 1).await;
+    let dead = fx.drain(&fx.topology.dead_queue).await;
+    let reason = header_string(&dead[0].properties, ERROR_HEADER).unwrap();
+    assert!(reason.contains("gave up after 3 deliveries") && reason.contains("stopped while running it"), "{reason}");
+    assert!(!fx.job_dir("crashed").exists(), "not run");
     drop(worker);
     fx.cleanup().await;
 }
