@@ -10,6 +10,7 @@
 //! | job-level failure (`JobFailure`)          | retry later (below); on delivery `max_deliveries`, dead-letter |
 //! | result not confirmed / nacked             | same as a job-level failure (the job is not acked)         |
 //! | delivered more than `max_deliveries` times| dead-letter without running (the worker died running it)   |
+//! | result returned (no queue bound)          | ack and warn, unless `queue.require_results_route`         |
 //!
 //! Retrying later: a copy goes to `<jobs_queue>.retry` with a per-message TTL
 //! (`queue.retry_delay_ms` doubling per delivery, with jitter, capped at
@@ -18,7 +19,8 @@
 //! original is acked once the copy is confirmed. If the copy cannot be
 //! published (or `retry_delay_ms = 0`), the original is requeued at once. The
 //! delivery cap counts the broker's `x-delivery-count` plus those attempts.
-//! | result returned (no queue bound)          | ack and warn, unless `queue.require_results_route`         |
+//! A crash between the confirm and the ack leaves two copies of the job,
+//! which its idempotent output makes harmless.
 //!
 //! Dead-lettering *with a reason*: a reject cannot carry headers, so the
 //! worker publishes a copy of the message, with the reason header, to
@@ -30,7 +32,8 @@
 //!
 //! Invariants:
 //! * an ack is sent only after the manifest is durably written and the result
-//!   message is confirmed; an ack lapin reports as not sent means the broker
+//!   message is confirmed, or after a copy of the message is confirmed in the
+//!   retry or dead-letter queue; an ack lapin reports as not sent means the broker
 //!   will redeliver, and redelivery is safe (manifest exists: republish, ack);
 //! * one process never runs the same job twice at once (per-job lock), so a
 //!   redelivery that arrives while the first run is still going (after a
