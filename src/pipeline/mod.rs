@@ -15,16 +15,23 @@
 //! after that the question is `failed` with the last error.
 //!
 //! Guarantees of [`Pipeline::run_job`]:
-//! * a job whose manifest exists is not run again; its manifest is returned;
+//! * a job whose manifest exists is not run again; its manifest is returned,
+//!   unless it records transient failures (written by older versions): then
+//!   just those questions run again and the manifest is rewritten;
 //! * a question whose Parquet file exists is not executed again: its record
 //!   is rebuilt from the file's footer (resume after a crash);
-//! * one question's failure (synthesis, guard, execution) is recorded in its
-//!   record and never affects the others;
+//! * one question's final failure (synthesis, guard, the database refusing
+//!   its SQL, a timeout, an answer too large) is recorded in its record and
+//!   never affects the others;
 //! * the report page (`output.report`) is written once every question has a
 //!   record, compared with the schedule's previous run; the manifest is
 //!   written after it, last, atomically, and only when every question has a record; job-level faults (a source that cannot be reached, an output
 //!   directory that cannot be written) write nothing and return an error, so
-//!   a queue can redeliver the job; an LLM that cannot be reached is not a job
+//!   a queue can redeliver the job; so does a question whose execution or
+//!   write meets a transient fault (connection lost or refused, pool timeout,
+//!   disk full, store unavailable) after its quick retries, so no final
+//!   record ever says `failed` for a fault that passes (the answer files
+//!   already written stay, and the next run skips them); an LLM that cannot be reached is not a job
 //!   fault: its questions fail (fast, once the circuit breaker opens) and the
 //!   manifest is written;
 //! * the manifest's statistics count the LLM calls and tokens this job used;
