@@ -372,6 +372,19 @@ async fn redeliveries_after_a_job_failure_back_off_before_the_job_is_dead_letter
     let reason = header_string(&dead[0].properties, ERROR_HEADER).unwrap();
     assert!(reason.contains("gave up after 3 deliveries") && reason.contains("stopped while running it"), "{reason}");
     assert!(!fx.job_dir("crashed").exists(), "not run");
+
+    // Unless it is finished: then its result still goes out.
+    let done = serde_json::json!({"job_id": "done", "questions": [
+        {"id": "q", "source": "chinook", "question": "count", "sql": "SELECT COUNT(*) AS n FROM Genre"}]});
+    let body = serde_json::to_vec(&done).unwrap();
+    fx.publish_raw(&body).await;
+    assert_eq!(fx.wait_for_results(1).await[0].routing_key.as_str(), "done");
+    let mut headers = FieldTable::default();
+    headers.insert(ATTEMPTS_HEADER.into(), lapin::types::AMQPValue::LongLongInt(3));
+    let properties = lapin::BasicProperties::default().with_delivery_mode(2).with_headers(headers);
+    publish_confirmed(&channel, "", &fx.topology.jobs_queue, &body, properties).await.unwrap();
+    assert_eq!(fx.wait_for_results(1).await[0].routing_key.as_str(), "done");
+    assert_eq!(fx.message_count(&fx.topology.dead_queue).await, 0);
     drop(worker);
     fx.cleanup().await;
 }

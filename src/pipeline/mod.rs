@@ -222,6 +222,16 @@ impl Pipeline {
         Ok(self.caches.schemas.get(source, pool).await?)
     }
 
+    /// True when `job`'s manifest exists and is final (it records no
+    /// transient failure): [`Pipeline::run_job`] would only return it.
+    pub async fn is_done(&self, job: &Job, out: impl Into<OutputLocation>) -> bool {
+        let Ok(root) = self.output(&out.into()) else { return false };
+        match root.job(&job.job_id).read_manifest().await {
+            Ok(Some(manifest)) => !manifest.questions.iter().any(QuestionRecord::failed_transiently),
+            _ => false,
+        }
+    }
+
     /// Runs `job`, writing into `<out>/<job_id>/` (a local directory or an
     /// object store prefix). `progress` advances once per question.
     pub async fn run_job(

@@ -9,7 +9,7 @@
 //! | malformed job (JSON, shape, ids, source)  | dead-letter now, reason in `x-sqlsynth-error`              |
 //! | job-level failure (`JobFailure`)          | retry later (below); on delivery `max_deliveries`, dead-letter |
 //! | result not confirmed / nacked             | same as a job-level failure (the job is not acked)         |
-//! | delivered more than `max_deliveries` times| dead-letter without running (the worker died running it)   |
+//! | delivered more than `max_deliveries` times| dead-letter without running (the worker died running it), unless its manifest exists |
 //! | result returned (no queue bound)          | ack and warn, unless `queue.require_results_route`         |
 //!
 //! Retrying later: a copy goes to `<jobs_queue>.retry` with a per-message TTL
@@ -303,7 +303,8 @@ async fn handle_delivery(shared: Arc<Shared>, delivery: Delivery, publish: Chann
         }
     };
     let job_id = job.job_id.clone();
-    if deliveries > topology.max_deliveries {
+    // Past the cap, only a finished job (whose result must still go out) runs.
+    if deliveries > topology.max_deliveries && !shared.pipeline.is_done(&job, &settings.output.root).await {
         let reason = format!(
             "gave up after {} deliveries: the worker stopped while running it (crashed or was killed)",
             deliveries - 1
