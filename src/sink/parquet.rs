@@ -143,31 +143,41 @@ impl SinkError {
             SinkError::Parquet { source: ParquetError::External(e), .. } => {
                 e.downcast_ref::<io::Error>().is_some_and(io_is_transient)
             }
-            SinkError::Store { source, .. } => !matches!(
-                source,
-                object_store::Error::NotFound { .. }
-                    | object_store::Error::InvalidPath { .. }
-                    | object_store::Error::NotSupported { .. }
-                    | object_store::Error::AlreadyExists { .. }
-                    | object_store::Error::Precondition { .. }
-                    | object_store::Error::NotImplemented
-                    | object_store::Error::PermissionDenied { .. }
-                    | object_store::Error::Unauthenticated { .. }
-                    | object_store::Error::UnknownConfigurationKey { .. }
-            ),
+            SinkError::Store { source, .. } => store_is_transient(source),
             _ => false,
         }
     }
 }
 
-/// ENOSPC, EDQUOT and the network kinds of I/O error.
+/// ENOSPC, EDQUOT, the network kinds of I/O error, and an object store's
+/// transient failure carried inside an I/O error (a multipart upload's writes).
 pub fn io_is_transient(e: &io::Error) -> bool {
     use io::ErrorKind::*;
+    if let Some(store) = e.get_ref().and_then(|inner| inner.downcast_ref::<object_store::Error>()) {
+        return store_is_transient(store);
+    }
     matches!(e.raw_os_error(), Some(libc::ENOSPC | libc::EDQUOT))
         || matches!(
             e.kind(),
             StorageFull | ConnectionRefused | ConnectionReset | ConnectionAborted | BrokenPipe | TimedOut | Interrupted
         )
+}
+
+/// An object store error that a later attempt may not meet: anything but a
+/// refusal of the request itself (missing, invalid, forbidden, unsupported).
+fn store_is_transient(e: &object_store::Error) -> bool {
+    !matches!(
+        e,
+        object_store::Error::NotFound { .. }
+            | object_store::Error::InvalidPath { .. }
+            | object_store::Error::NotSupported { .. }
+            | object_store::Error::AlreadyExists { .. }
+            | object_store::Error::Precondition { .. }
+            | object_store::Error::NotImplemented
+            | object_store::Error::PermissionDenied { .. }
+            | object_store::Error::Unauthenticated { .. }
+            | object_store::Error::UnknownConfigurationKey { .. }
+    )
 }
 
 /// Controls one file being written; see [`spawn_parquet_writer`].
@@ -582,6 +592,21 @@ mod tests {
         tx.closed().await;
         assert!(tx.send(batch(&[Some(2)])).await.is_err());
         assert!(names_in(dir.path()).is_empty());
+    }
+
+    #[test]
+    fn full_disks_and_unavailable_stores_are_transient_refusals_are_not() {
+        let io = |source: io::Error| SinkError::Io { target: "t".into(), source };
+        assert!(io(io::Error::from_raw_os_error(libc::ENOSPC)).is_transient());
+        assert!(io(io::Error::from(io::ErrorKind::ConnectionRefused)).is_transient());
+        assert!(!io(io::Error::from(io::ErrorKind::PermissionDenied)).is_transient());
+        let store = |e: object_store::Error| io(io::Error::from(e));
+        let down = object_store::Error::Generic { store: "S3", source: "connection refused".into() };
+        assert!(store(down).is_transient());
+        let denied = object_store::Error::PermissionDenied { path: "p".into(), source: "no".into() };
+        assert!(!store(denied).is_transient());
+        let full = ParquetError::External(Box::new(io::Error::from_raw_os_error(libc::ENOSPC)));
+        assert!(SinkError::Parquet { target: "t".into(), source: full }.is_transient());
     }
 
     #[tokio::test]
