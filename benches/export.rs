@@ -1,8 +1,10 @@
 //! Export benchmark (issue: batch pipeline): rows per second and peak RSS of
-//! `sqlsynth run` exporting a PostgreSQL table of mixed types to Parquet
-//! through a pinned-SQL job, at 500,000 and 5,000,000 rows, beside ConnectorX
-//! with pyarrow on the same table when `connectorx` is installed, and the
-//! time PostgreSQL alone needs to COPY the rows out.
+//! `sqlsynth run` exporting a PostgreSQL table to Parquet through a
+//! pinned-SQL job, at 500,000 and 5,000,000 rows, beside ConnectorX with
+//! pyarrow on the same table when `connectorx` is installed, and the time
+//! PostgreSQL alone needs to COPY the rows out. Two tables per size: `mixed`
+//! (seven columns of mixed types) and `hicard` (issue 13: a text column with
+//! 50,000 distinct values and an md5 column, whose memory must stay flat).
 //!
 //! Run: `cargo bench --bench export` (PostgreSQL at POSTGRES_URL, default
 //! postgres://postgres@127.0.0.1:5432/test). BENCH_ROWS=500000,5000000 picks
@@ -17,9 +19,15 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// One table per size, so every export scans exactly the rows it writes.
-fn table(rows: u64) -> String {
-    format!("sqlsynth_bench_export_{rows}")
+/// The tables exported, by kind.
+const KINDS: [&str; 2] = ["mixed", "hicard"];
+
+/// One table per kind and size, so every export scans exactly the rows it writes.
+fn table(kind: &str, rows: u64) -> String {
+    match kind {
+        "mixed" => format!("sqlsynth_bench_export_{rows}"),
+        _ => format!("sqlsynth_bench_{kind}_{rows}"),
+    }
 }
 
 fn postgres_url() -> String {
@@ -51,8 +59,8 @@ fn psql(sql: &str) -> String {
     String::from_utf8_lossy(&output.stdout).trim().to_string()
 }
 
-fn ensure_table(rows: u64) {
-    let table = table(rows);
+fn ensure_table(kind: &str, rows: u64) {
+    let table = table(kind, rows);
     let exists = psql(&format!("SELECT to_regclass('{table}') IS NOT NULL")) == "t";
     let existing =
         if exists { psql(&format!("SELECT COUNT(*) FROM {table}")).parse::<i64>().unwrap_or(-1) } else { -1 };
@@ -60,6 +68,18 @@ fn ensure_table(rows: u64) {
         return;
     }
     eprintln!("creating {table} with {rows} rows ...");
+    if kind == "hicard" {
+        psql(&format!(
+            "DROP TABLE IF EXISTS {table};
+             CREATE TABLE {table} AS
+             SELECT i::bigint AS id,
+                    'customer-' || (abs(hashint4(i)::bigint) % 50000) AS name,
+                    md5(i::text) AS digest
+             FROM generate_series(1, {rows}) AS i;
+             ANALYZE {table};"
+        ));
+        return;
+    }
     psql(&format!(
         "DROP TABLE IF EXISTS {table};
          CREATE TABLE {table} AS
@@ -83,7 +103,9 @@ fn main() {
         .collect();
     let largest = *sizes.iter().max().unwrap();
     for &rows in &sizes {
-        ensure_table(rows);
+        for kind in KINDS {
+            ensure_table(kind, rows);
+        }
     }
     let work = tempfile::tempdir().unwrap();
     std::fs::write(
@@ -95,11 +117,12 @@ fn main() {
     )
     .unwrap();
 
-    println!("| rows | tool | seconds | rows/s | peak RSS MiB |");
-    println!("|---:|---|---:|---:|---:|");
-    for &rows in &sizes {
-        let sql = format!("SELECT * FROM {}", table(rows));
-        let job_id = format!("export-{rows}");
+    println!("| table | rows | tool | seconds | rows/s | peak RSS MiB |");
+    println!("|---|---:|---|---:|---:|---:|");
+    for (kind, &rows) in KINDS.iter().flat_map(|kind| sizes.iter().map(move |rows| (*kind, rows))) {
+        let report = |rows, tool: &str, elapsed, rss| report(kind, rows, tool, elapsed, rss);
+        let sql = format!("SELECT * FROM {}", table(kind, rows));
+        let job_id = format!("export-{kind}-{rows}");
         let job = serde_json::json!({"job_id": job_id, "questions": [{"id": "all", "source": "bench", "question": "export", "sql": sql}]});
         let job_path = work.path().join(format!("{job_id}.json"));
         std::fs::write(&job_path, job.to_string()).unwrap();
@@ -180,7 +203,7 @@ fn connectorx_available() -> bool {
     Command::new("python3").args(["-c", "import connectorx, pyarrow"]).status().map(|s| s.success()).unwrap_or(false)
 }
 
-fn report(rows: u64, tool: &str, elapsed: Duration, rss_mib: f64) {
+fn report(kind: &str, rows: u64, tool: &str, elapsed: Duration, rss_mib: f64) {
     let secs = elapsed.as_secs_f64();
-    println!("| {rows} | {tool} | {secs:.2} | {:.0} | {rss_mib:.0} |", rows as f64 / secs);
+    println!("| {kind} | {rows} | {tool} | {secs:.2} | {:.0} | {rss_mib:.0} |", rows as f64 / secs);
 }

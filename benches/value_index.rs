@@ -82,6 +82,7 @@ fn names(n: usize) -> Vec<String> {
 
 fn source(url: &str, limit: usize) -> SourceSettings {
     SourceSettings {
+        acquire_timeout_ms: 30_000,
         name: "bench".into(),
         dialect: Dialect::from_url(url).expect("a supported URL"),
         url: SecretUrl::new(url),

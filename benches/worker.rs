@@ -76,7 +76,7 @@ async fn run(connection: &Connection, scenario: &Scenario, prefetch: usize) -> (
     let settings = Settings::load(Some(&dir.path().join("sqlsynth.toml"))).unwrap();
     let topology = Topology::new(&settings.queue).unwrap();
     let channel = connection.create_channel().await.unwrap();
-    topology.declare(&channel).await.unwrap();
+    topology.declare(connection).await.unwrap();
     let results = format!("{name}.results-all");
     channel
         .queue_declare(results.as_str().into(), QueueDeclareOptions::default(), FieldTable::default())
@@ -138,7 +138,7 @@ async fn run(connection: &Connection, scenario: &Scenario, prefetch: usize) -> (
         worker.signal(libc::SIGTERM);
         worker.wait_exit().await;
     }
-    for queue in [&topology.jobs_queue, &topology.dead_queue, &results] {
+    for queue in [&topology.jobs_queue, &topology.dead_queue, &topology.retry_queue, &results] {
         let _ = channel.queue_delete(queue.as_str().into(), QueueDeleteOptions::default()).await;
     }
     let _ = channel.exchange_delete(topology.results_exchange.as_str().into(), Default::default()).await;

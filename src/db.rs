@@ -4,6 +4,16 @@
 //! the pool its session state is reset (PostgreSQL `RESET ALL`, advisory locks
 //! released; MySQL session variables back to their defaults), so one query
 //! cannot change the behaviour of the next.
+//!
+//! Failing fast: before a PostgreSQL or MySQL pool is built, one connection
+//! is opened directly, bounded by the source's `acquire_timeout_ms`. A pool
+//! retries a refused connection until its acquire timeout and then reports
+//! only that it timed out; the direct attempt fails at once on a refused port
+//! or an unresolvable host, with that cause in the error. Once the pool
+//! exists, [`acquire`] does the same for a server that goes away later: a
+//! wait for a connection that the pool could open but does not get within
+//! [`PROBE_AFTER`] tries one directly, and a refused or unresolvable server
+//! fails the wait at once with that I/O error.
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -11,7 +21,7 @@ use std::time::Duration;
 use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
-use sqlx::{ConnectOptions, Executor};
+use sqlx::{ConnectOptions, Connection, Executor};
 
 use crate::config::SourceSettings;
 use crate::dialect::Dialect;
@@ -39,6 +49,62 @@ pub struct ConnectError {
     pub message: String,
 }
 
+/// Opens and closes one connection, so a refused port, an unknown host or bad
+/// credentials fail now with their own message rather than as a pool timeout.
+async fn probe<O>(source: &SourceSettings, options: &O, timeout: Duration) -> Result<(), ConnectError>
+where
+    O: ConnectOptions,
+    O::Connection: Sized,
+{
+    let message = match tokio::time::timeout(timeout, options.connect()).await {
+        Ok(Ok(connection)) => {
+            let _ = connection.close().await;
+            return Ok(());
+        }
+        Ok(Err(e)) => redact(&e.to_string()),
+        Err(_) => {
+            format!("no connection within {} ms (sources.{}.acquire_timeout_ms)", timeout.as_millis(), source.name)
+        }
+    };
+    Err(ConnectError { source_name: source.name.clone(), message })
+}
+
+/// How long [`acquire`] waits before it checks, with a direct connection,
+/// whether the server still accepts connections.
+pub const PROBE_AFTER: Duration = Duration::from_millis(200);
+
+/// A connection from `pool`. If none comes within [`PROBE_AFTER`] while the
+/// pool is below its size (so it is trying to open one), one connection is
+/// attempted directly: an I/O failure (refused, unknown host, reset) ends the
+/// wait with that error; a server that answers means the pool is just slow,
+/// and the wait goes on until the pool's acquire timeout.
+pub async fn acquire<DB>(pool: &sqlx::Pool<DB>) -> Result<sqlx::pool::PoolConnection<DB>, sqlx::Error>
+where
+    DB: sqlx::Database,
+    <DB::Connection as Connection>::Options: ConnectOptions<Connection = DB::Connection>,
+{
+    let acquiring = pool.acquire();
+    tokio::pin!(acquiring);
+    tokio::select! {
+        acquired = &mut acquiring => return acquired,
+        _ = tokio::time::sleep(PROBE_AFTER) => {}
+    }
+    if pool.size() < pool.options().get_max_connections() {
+        let options = pool.connect_options();
+        tokio::select! {
+            acquired = &mut acquiring => return acquired,
+            probed = options.connect() => match probed {
+                Ok(connection) => {
+                    let _ = connection.close().await;
+                }
+                Err(e @ sqlx::Error::Io(_)) => return Err(e),
+                Err(_) => {}
+            },
+        }
+    }
+    acquiring.await
+}
+
 impl SourcePool {
     pub fn dialect(&self) -> Dialect {
         match self {
@@ -53,7 +119,7 @@ impl SourcePool {
     pub async fn connect(source: &SourceSettings) -> Result<SourcePool, ConnectError> {
         let fail = |e: sqlx::Error| ConnectError { source_name: source.name.clone(), message: redact(&e.to_string()) };
         let url = source.url.expose();
-        let acquire_timeout = Duration::from_secs(30);
+        let acquire_timeout = Duration::from_millis(source.acquire_timeout_ms);
         let pool = match source.dialect {
             Dialect::Sqlite => {
                 let options = SqliteConnectOptions::from_str(url)
@@ -82,6 +148,7 @@ impl SourcePool {
                     .map_err(fail)?
                     .application_name("sqlsynth")
                     .disable_statement_logging();
+                probe(source, &options, acquire_timeout).await?;
                 let pool = PgPoolOptions::new()
                     .max_connections(source.max_connections)
                     .acquire_timeout(acquire_timeout)
@@ -98,6 +165,7 @@ impl SourcePool {
             }
             Dialect::MySql => {
                 let options = MySqlConnectOptions::from_str(url).map_err(fail)?.disable_statement_logging();
+                probe(source, &options, acquire_timeout).await?;
                 let pool = MySqlPoolOptions::new()
                     .max_connections(source.max_connections)
                     .acquire_timeout(acquire_timeout)

@@ -94,6 +94,21 @@ impl Job {
         if bytes.len() > MAX_JOB_BYTES {
             return Err(JobError::TooLarge { size: bytes.len() });
         }
+        // serde would read a struct from an array, field by field, and complain about its first element.
+        let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+        if first.is_some_and(|&b| b != b'{') {
+            let kind = match serde_json::from_slice::<serde_json::Value>(bytes) {
+                Ok(serde_json::Value::Array(_)) => "a JSON array",
+                Ok(serde_json::Value::String(_)) => "a JSON string",
+                Ok(serde_json::Value::Number(_)) => "a JSON number",
+                Ok(serde_json::Value::Bool(_)) => "a JSON boolean",
+                Ok(_) => "JSON null",
+                Err(e) => return Err(JobError::Malformed(e.to_string())),
+            };
+            return Err(JobError::Malformed(format!(
+                "the body is {kind}; it must be one job object, {{\"job_id\": ..., \"questions\": [...]}}"
+            )));
+        }
         let job: Job = serde_json::from_slice(bytes).map_err(|e| JobError::Malformed(e.to_string()))?;
         job.validate(is_source)?;
         Ok(job)
@@ -145,6 +160,15 @@ mod tests {
         .unwrap();
         assert_eq!(job.questions.len(), 2);
         assert_eq!(job.questions[1].sql.as_deref(), Some("SELECT 1"));
+    }
+
+    #[test]
+    fn a_body_that_is_not_an_object_says_it_must_be_a_job_object() {
+        for (body, kind) in [("[1, 2]", "a JSON array"), (" \"job\"", "a JSON string"), ("7", "a JSON number")] {
+            let err = parse(body).unwrap_err().to_string();
+            assert!(err.contains(kind) && err.contains("must be one job object"), "{body}: {err}");
+        }
+        assert!(parse("[1, ").unwrap_err().to_string().contains("not valid JSON"));
     }
 
     #[test]

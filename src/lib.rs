@@ -33,7 +33,8 @@
 //! publishing) and [`worker`] turns deliveries into pipeline runs, acking only
 //! after the manifest is durable; [`eval`] measures a synthesizer's execution
 //! accuracy against gold SQL; [`config`], [`secret`] and [`logging`] are the
-//! typed settings, the redaction of secrets, and the log setup; [`metrics`]
+//! typed settings, the redaction of secrets, and the log setup; [`backoff`]
+//! is the one retry schedule every stage and the worker use; [`metrics`]
 //! names the Prometheus metrics every stage emits and renders them.
 //! [`cache`] keeps schemas and synthesized SQL in memory, Redis and on disk,
 //! shared by workers; [`scheduler`] publishes cron-scheduled jobs and warms
@@ -42,6 +43,7 @@
 //! Re-running a finished job does nothing; a job interrupted halfway resumes
 //! and skips the questions whose Parquet file already exists.
 
+pub mod backoff;
 pub mod cache;
 pub mod config;
 pub mod db;

@@ -115,12 +115,27 @@ enum Command {
 /// The log format in force once logging is set up.
 static LOG_FORMAT: std::sync::OnceLock<LogFormat> = std::sync::OnceLock::new();
 
+/// glibc keeps freed memory at the top of its heaps up to `M_TRIM_THRESHOLD`,
+/// and raises that threshold (up to 64 MiB) each time a large buffer is freed.
+/// An export frees batches and Parquet pages of several MiB all the time, so
+/// the memory held but unused grew with the export's length (5M rows peaked
+/// 35% above 500k). A fixed 1 MiB threshold gives it back: 5M rows peak
+/// within 8% of 500k, no slower (issue 13; `benches/README.md`).
+fn return_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets an allocator parameter; it is called before any thread starts.
+    unsafe {
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 1 << 20);
+    }
+}
+
 /// An error that means "bad input or configuration" (exit code 2).
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 struct BadInput(String);
 
 fn main() -> ExitCode {
+    return_freed_memory();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
@@ -423,8 +438,8 @@ async fn publish(settings: Settings, path: &Path, wait: bool, timeout: Option<u6
         .map_err(|e| BadInput(format!("job file {}: {e}", path.display())))?;
     let topology = amqp::Topology::new(&settings.queue).map_err(|e| BadInput(e.to_string()))?;
     let connection = amqp::connect(&settings.queue, "publish").await.context("cannot connect to the broker")?;
+    topology.declare(&connection).await.context("cannot declare the queue topology")?;
     let channel = amqp::confirm_channel(&connection).await.context("cannot open a channel")?;
-    topology.declare(&channel).await.context("cannot declare the queue topology")?;
     // Subscribe to the result before publishing, so it cannot be missed.
     let mut results = None;
     if wait {
@@ -497,20 +512,17 @@ async fn publish(settings: Settings, path: &Path, wait: bool, timeout: Option<u6
 /// `sqlsynth scheduler`: run the schedules until SIGTERM/SIGINT, exit 0.
 async fn scheduler(settings: Settings, path: &Path) -> anyhow::Result<ExitCode> {
     use sqlsynth::scheduler::{Scheduler, Schedules};
-    use sqlsynth::worker::{Readiness, health};
+    use sqlsynth::worker::health;
     sqlsynth::metrics::install().context("cannot start the metrics")?;
     let schedules = Schedules::load(path, &settings).map_err(|e| BadInput(e.to_string()))?;
     let listen = settings.metrics.listen.clone();
     let scheduler = Scheduler::new(Arc::new(settings), schedules).await.map_err(|e| BadInput(e.to_string()))?;
     let shutdown = sqlsynth::worker::shutdown_on_signals().context("cannot install the signal handlers")?;
-    // Ready once the schedules are loaded and Redis answered (Scheduler::new).
-    let readiness = Readiness::default();
-    health::serve(&listen, readiness.clone())
+    // Ready while it can publish: the broker reached, the topology declared (Scheduler::readiness).
+    health::serve(&listen, scheduler.readiness())
         .await
         .with_context(|| format!("metrics.listen {listen}: cannot serve the health and metrics endpoints"))?;
-    readiness.set(true);
     scheduler.run(shutdown).await;
-    readiness.set(false);
     Ok(ExitCode::SUCCESS)
 }
 

@@ -245,6 +245,7 @@ async fn the_structure_only_fingerprint_matches_a_full_introspection_on_every_en
     urls.extend(chinook_mysql().await);
     for url in urls {
         let settings = SourceSettings {
+            acquire_timeout_ms: 30_000,
             name: "chinook".into(),
             dialect: Dialect::from_url(&url).unwrap(),
             url: sqlsynth::secret::SecretUrl::new(url.clone()),

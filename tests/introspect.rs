@@ -18,6 +18,7 @@ use sqlx::{Connection, Executor};
 
 async fn introspect_url(source: &str, url: &str) -> DatabaseSchema {
     let settings = SourceSettings {
+        acquire_timeout_ms: 30_000,
         name: source.into(),
         dialect: Dialect::from_url(url).expect("a supported URL"),
         url: SecretUrl::new(url),
@@ -372,6 +373,7 @@ async fn mariadb_url_without_database_is_an_error_naming_the_source() {
     let Some(admin) = common::mysql().await else { return };
     admin.close().await;
     let settings = SourceSettings {
+        acquire_timeout_ms: 30_000,
         name: "nodb".into(),
         dialect: Dialect::MySql,
         url: SecretUrl::new(with_database(&common::mysql_url(), "")),

@@ -143,7 +143,7 @@ async fn a_worker_counts_every_outcome_on_metrics_in_a_promtool_valid_exposition
     let settings = Settings::load(Some(&dir.path().join("sqlsynth.toml"))).unwrap();
     let topology = Topology::new(&settings.queue).unwrap();
     let channel = connection.create_channel().await.unwrap();
-    topology.declare(&channel).await.unwrap();
+    topology.declare(&connection).await.unwrap();
     let queue = topology.jobs_queue.clone();
 
     let mut worker = WorkerProcess::start(dir.path(), "worker", &[]);
@@ -223,7 +223,7 @@ async fn a_worker_counts_every_outcome_on_metrics_in_a_promtool_valid_exposition
     promtool_check(&text);
 
     drop(worker);
-    for queue in [&topology.jobs_queue, &topology.dead_queue] {
+    for queue in [&topology.jobs_queue, &topology.dead_queue, &topology.retry_queue] {
         let _ = channel.queue_delete(queue.as_str().into(), QueueDeleteOptions::default()).await;
     }
     let _ = channel.exchange_delete(topology.results_exchange.as_str().into(), Default::default()).await;

@@ -680,6 +680,7 @@ const CROSS_DATABASE_EXTRA: &[&str] = &[
 async fn open(name: &str, url: &str) -> (SourcePool, DatabaseSchema) {
     let dialect = Dialect::from_url(url).unwrap();
     let settings = SourceSettings {
+        acquire_timeout_ms: 30_000,
         name: name.into(),
         dialect,
         url: SecretUrl::new(url),

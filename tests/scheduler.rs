@@ -108,7 +108,7 @@ impl World {
 
     async fn cleanup(&self, connection: &Connection, redis: &mut redis::aio::MultiplexedConnection) {
         let channel = connection.create_channel().await.unwrap();
-        for queue in [self.name.clone(), format!("{}.dead", self.name)] {
+        for queue in [self.name.clone(), format!("{}.dead", self.name), format!("{}.retry", self.name)] {
             let _ = channel.queue_delete(queue.as_str().into(), QueueDeleteOptions::default()).await;
         }
         let _ = channel.exchange_delete(format!("{}.results", self.name).as_str().into(), Default::default()).await;
@@ -274,5 +274,41 @@ async fn a_warmed_nightly_job_is_answered_entirely_from_the_cache() {
     // `sqlsynth warm` again finds everything cached already.
     let report = warm::warm(&settings, &["chinook".to_string()], &jobs).await.unwrap();
     assert_eq!((report.questions, report.from_cache), (synthesized, synthesized));
+    world.cleanup(&connection, &mut redis).await;
+}
+
+#[tokio::test]
+async fn a_scheduler_with_a_changed_delivery_limit_publishes_and_is_ready_only_while_it_can() {
+    let Some(mut redis) = redis().await else { return };
+    let Some(connection) = broker().await else { return };
+    let world = World::new("drift");
+    let old = world.settings(Some(&redis_url()), "");
+    sqlsynth::source::amqp::Topology::new(&old.queue).unwrap().declare(&connection).await.unwrap();
+    let mut changed = old.clone();
+    changed.queue.max_deliveries = old.queue.max_deliveries + 4;
+    let changed = Arc::new(changed);
+    let schedules = world.schedules(&changed, "0 0 * * * *");
+    let scheduler = Scheduler::new(changed.clone(), schedules.clone()).await.unwrap();
+    assert!(!scheduler.readiness().get(), "not ready before it reached the broker");
+    scheduler.check_broker().await.unwrap();
+    assert!(scheduler.readiness().get());
+    assert!(scheduler.run_once(at("2026-11-26T00:30:00Z")).await.is_empty());
+    let reports = scheduler.run_once(at("2026-11-26T01:00:01Z")).await;
+    assert_eq!(reports[0].outcome, TickOutcome::Published { job_id: "nightly-20261126T010000Z".into() });
+    assert!(scheduler.readiness().get());
+    assert_eq!(world.published(&connection).await, vec!["nightly-20261126T010000Z".to_string()]);
+
+    // A broker it cannot reach: not ready, and the tick fails (to be retried) with the cause.
+    let mut unreachable = (*changed).clone();
+    unreachable.queue.url = sqlsynth::secret::SecretUrl::new("amqp://guest:guest@127.0.0.1:1/%2f");
+    let cut_off = Scheduler::new(Arc::new(unreachable), schedules).await.unwrap();
+    assert!(cut_off.check_broker().await.is_err());
+    assert!(!cut_off.readiness().get());
+    let reports = cut_off.run_once(at("2026-11-26T02:00:01Z")).await;
+    assert!(
+        matches!(&reports[0].outcome, TickOutcome::Failed(e) if e.contains("cannot reach the broker")),
+        "{reports:?}"
+    );
+    assert!(!cut_off.readiness().get());
     world.cleanup(&connection, &mut redis).await;
 }

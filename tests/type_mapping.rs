@@ -257,12 +257,14 @@ where
             assert_eq!(footer.metadata.get("sqlsynth.test").map(String::as_str), Some("yes"));
             assert_eq!(footer.schema.fields(), s.schema.fields());
         }
-        Err(_) => writer.abort().await,
+        Err(_) => {
+            writer.abort().await;
+        }
     }
     summary
 }
 
-const LIMITS: StreamLimits = StreamLimits { max_rows: 1_000, batch_rows: 2 };
+const LIMITS: StreamLimits = StreamLimits::rows(1_000, 2);
 
 // ------------------------------------------------------------------------------------------
 // SQLite
@@ -531,7 +533,7 @@ async fn postgres_copy_and_row_paths_give_identical_batches() {
     let body = async {
         let mut conn = pool.acquire().await.unwrap();
         for (max_rows, rows, truncated) in [(1_000_000, 20_000, false), (12_345, 12_345, true)] {
-            let limits = StreamLimits { max_rows, batch_rows: 4_096 };
+            let limits = StreamLimits::rows(max_rows, 4_096);
             let mut read = conn.begin_with("BEGIN READ ONLY").await.unwrap();
             let (copy, copy_batches) = collect_postgres(stream_postgres, &mut read, &sql, limits).await;
             let (row, row_batches) = collect_postgres(stream_postgres_rows, &mut read, &sql, limits).await;
@@ -563,7 +565,7 @@ async fn postgres_copy_and_row_paths_give_identical_batches() {
 async fn postgres_copy_stopped_early_leaves_the_connection_usable() {
     let Some(pool) = common::postgres().await else { return };
     let mut conn = pool.acquire().await.unwrap();
-    let limits = StreamLimits { max_rows: 10, batch_rows: 4 };
+    let limits = StreamLimits::rows(10, 4);
     let next_statement_works = async |conn: &mut sqlx::PgConnection| {
         let answer: i32 = sqlx::query_scalar("SELECT 42").fetch_one(conn).await.unwrap();
         assert_eq!(answer, 42);
@@ -598,7 +600,7 @@ async fn postgres_copy_stopped_early_leaves_the_connection_usable() {
     // The error comes after rows have been sent: the server's message is kept.
     let mut read = conn.begin_with("BEGIN READ ONLY").await.unwrap();
     let failing = "SELECT 10 / (5000 - i) AS q FROM generate_series(1, 10000) AS i";
-    let limits = StreamLimits { max_rows: 1_000_000, batch_rows: 100 };
+    let limits = StreamLimits::rows(1_000_000, 100);
     let (result, batches) = collect_postgres(stream_postgres, &mut read, failing, limits).await;
     match result {
         Err(error @ StreamError::Database(_)) => {
@@ -765,7 +767,7 @@ where
     Fut: Future<Output = Result<StreamSummary, StreamError>>,
 {
     const BATCH: usize = 8_192;
-    let limits = StreamLimits { max_rows: 1_000_000, batch_rows: BATCH };
+    let limits = StreamLimits::rows(1_000_000, BATCH);
     let (tx, mut rx) = mpsc::channel::<RecordBatch>(2);
     let collect = tokio::spawn(async move {
         let (mut batches, mut rows, mut sum, mut max_batch) = (0usize, 0u64, 0i128, 0usize);
@@ -795,7 +797,7 @@ where
     assert_eq!(sum, i128::from(BIG_ROWS) * i128::from(BIG_ROWS + 1) / 2);
 
     let path = dir.join("big.parquet");
-    let limits = StreamLimits { max_rows: 150_000, batch_rows: BATCH };
+    let limits = StreamLimits::rows(150_000, BATCH);
     let summary = export(path.clone(), |tx| run(limits, tx)).await.unwrap();
     assert_eq!((summary.rows, summary.truncated), (150_000, true));
     assert_eq!(read_footer(&path).unwrap().rows, 150_000);

@@ -18,7 +18,7 @@ use lapin::types::FieldTable;
 use lapin::{Channel, Connection, ConnectionProperties};
 use serde_json::Value;
 use sqlsynth::config::Settings;
-use sqlsynth::source::amqp::{ERROR_HEADER, Topology, header_string};
+use sqlsynth::source::amqp::{ATTEMPTS_HEADER, ERROR_HEADER, Topology, header_string, publish_confirmed};
 
 /// Tests share the broker (read); the restart test owns it (write).
 static BROKER: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
@@ -72,7 +72,7 @@ impl Fixture {
         let settings = Settings::load(Some(&dir.path().join("sqlsynth.toml"))).unwrap();
         let topology = Topology::new(&settings.queue).unwrap();
         let channel = connection.create_channel().await.unwrap();
-        topology.declare(&channel).await.unwrap();
+        topology.declare(&connection).await.unwrap();
         let results_queue = format!("{name}.all-results");
         declare_results_queue(&channel, &results_queue, &topology.results_exchange).await;
         Some(Fixture { name, dir, connection, channel, topology, results_queue })
@@ -143,7 +143,8 @@ impl Fixture {
             Ok(c) => c,
             Err(_) => return,
         };
-        for queue in [&self.topology.jobs_queue, &self.topology.dead_queue, &self.results_queue] {
+        let topology = &self.topology;
+        for queue in [&topology.jobs_queue, &topology.dead_queue, &topology.retry_queue, &self.results_queue] {
             let _ = channel.queue_delete(queue.as_str().into(), QueueDeleteOptions::default()).await;
         }
         let _ = channel.exchange_delete(self.topology.results_exchange.as_str().into(), Default::default()).await;
@@ -242,8 +243,9 @@ async fn a_published_job_on_two_sources_ends_as_parquet_a_manifest_and_one_resul
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_and_poison_jobs_are_dead_lettered_with_the_reason_and_good_jobs_still_complete() {
     let _shared = BROKER.read().await;
-    let Some(fx) = Fixture::new("dead", "max_deliveries = 2", "").await else { return };
+    let Some(fx) = Fixture::new("dead", "max_deliveries = 2\nretry_delay_ms = 200", "").await else { return };
     fx.publish_raw(b"this is not json").await;
+    fx.publish_raw(b"[1, 2]").await;
     fx.publish_raw(br#"{"job_id":"x","questions":[{"id":"q","source":"sales","question":"?"}]}"#).await;
     let poison = serde_json::json!({"job_id": "poison", "questions": [
         {"id": "q", "source": "broken", "question": "anything", "sql": "SELECT 1"}]});
@@ -255,12 +257,13 @@ async fn malformed_and_poison_jobs_are_dead_lettered_with_the_reason_and_good_jo
 
     let results = fx.wait_for_results(1).await;
     assert_eq!(results[0].routing_key.as_str(), "good");
-    fx.wait_for_count(&fx.topology.dead_queue, 3).await;
+    fx.wait_for_count(&fx.topology.dead_queue, 4).await;
     let dead = fx.drain(&fx.topology.dead_queue).await;
     let reasons: Vec<String> =
         dead.iter().map(|d| header_string(&d.properties, ERROR_HEADER).unwrap_or_default()).collect();
     assert!(reasons.iter().any(|r| r.contains("malformed job") && r.contains("not valid JSON")), "{reasons:?}");
     assert!(reasons.iter().any(|r| r.contains("source 'sales' is not configured")), "{reasons:?}");
+    assert!(reasons.iter().any(|r| r.contains("a JSON array") && r.contains("must be one job object")), "{reasons:?}");
     assert!(
         reasons.iter().any(|r| r.contains("gave up after 2 deliveries") && r.contains("does not exist")),
         "{reasons:?}"
@@ -271,7 +274,7 @@ async fn malformed_and_poison_jobs_are_dead_lettered_with_the_reason_and_good_jo
     assert_eq!(manifest(&fx.job_dir("good"))["stats"]["ok"], 1);
     assert!(worker.child.try_wait().unwrap().is_none(), "the worker keeps going");
     worker.wait_ready().await;
-    assert_eq!(worker.log().matches("rejecting a malformed job").count(), 2, "logged once each");
+    assert_eq!(worker.log().matches("rejecting a malformed job").count(), 3, "logged once each");
     drop(worker);
     fx.cleanup().await;
 }
@@ -309,6 +312,115 @@ async fn a_job_whose_worker_is_killed_mid_way_completes_once_on_another_worker()
     assert_eq!(fx.message_count(&fx.results_queue).await, 0, "no second result");
     assert_eq!(second.log().matches("job finished").count(), 1);
     drop(second);
+    fx.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_started_with_a_changed_delivery_limit_consumes_and_names_the_argument_that_differs() {
+    let _shared = BROKER.read().await;
+    // The fixture declares the queues with the default delivery limit (5).
+    let Some(fx) = Fixture::new("drift", "", "").await else { return };
+    let mut worker = fx.worker("worker", &[("SQLSYNTH__QUEUE__MAX_DELIVERIES", "7")]);
+    worker.wait_ready().await;
+    let job = serde_json::json!({"job_id": "after-drift", "questions": [
+        {"id": "q", "source": "chinook", "question": "count", "sql": "SELECT COUNT(*) AS n FROM Genre"}]});
+    fx.publish_raw(&serde_json::to_vec(&job).unwrap()).await;
+    let results = fx.wait_for_results(1).await;
+    assert_eq!(results[0].routing_key.as_str(), "after-drift");
+    let log = worker.log();
+    assert!(log.contains("x-delivery-limit") && log.contains("using it as it is"), "{log}");
+    assert!(log.contains("rabbitmqctl delete_queue"), "says what to do: {log}");
+    assert!(!log.contains("reconnecting"), "no retry loop: {log}");
+    drop(worker);
+    fx.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redeliveries_after_a_job_failure_back_off_before_the_job_is_dead_lettered() {
+    let _shared = BROKER.read().await;
+    let Some(fx) = Fixture::new("backoff", "max_deliveries = 3\nretry_delay_ms = 400", "").await else { return };
+    let mut worker = fx.worker("worker", &[]);
+    worker.wait_ready().await;
+    let poison = serde_json::json!({"job_id": "poison", "questions": [
+        {"id": "q", "source": "broken", "question": "anything", "sql": "SELECT 1"}]});
+    let started = Instant::now();
+    fx.publish_raw(&serde_json::to_vec(&poison).unwrap()).await;
+    fx.wait_for_count(&fx.topology.dead_queue, 1).await;
+    let elapsed = started.elapsed();
+    // Two redeliveries, waiting at least 200 ms and 400 ms (half their ceilings); before, all three took ~10 ms.
+    assert!(elapsed >= Duration::from_millis(600), "{elapsed:?}");
+    let dead = fx.drain(&fx.topology.dead_queue).await;
+    let reason = header_string(&dead[0].properties, ERROR_HEADER).unwrap();
+    assert!(reason.contains("gave up after 3 deliveries") && reason.contains("does not exist"), "{reason}");
+    let log = worker.log();
+    assert_eq!(log.matches("job failed; retrying later").count(), 2, "{log}");
+    assert!(log.contains("retry_in_ms="), "{log}");
+    assert_eq!(fx.message_count(&fx.topology.jobs_queue).await, 0);
+    assert_eq!(fx.message_count(&fx.topology.retry_queue).await, 0);
+
+    // A job already delivered `max_deliveries` times (its workers died running it) is not run again.
+    let channel = sqlsynth::source::amqp::confirm_channel(&fx.connection).await.unwrap();
+    let mut headers = FieldTable::default();
+    headers.insert(ATTEMPTS_HEADER.into(), lapin::types::AMQPValue::LongLongInt(3));
+    let properties = lapin::BasicProperties::default().with_delivery_mode(2).with_headers(headers);
+    let crashed = serde_json::json!({"job_id": "crashed", "questions": [
+        {"id": "q", "source": "chinook", "question": "count", "sql": "SELECT COUNT(*) AS n FROM Album"}]});
+    let body = serde_json::to_vec(&crashed).unwrap();
+    publish_confirmed(&channel, "", &fx.topology.jobs_queue, &body, properties).await.unwrap();
+    fx.wait_for_count(&fx.topology.dead_queue, 1).await;
+    let dead = fx.drain(&fx.topology.dead_queue).await;
+    let reason = header_string(&dead[0].properties, ERROR_HEADER).unwrap();
+    assert!(reason.contains("gave up after 3 deliveries") && reason.contains("stopped while running it"), "{reason}");
+    assert!(!fx.job_dir("crashed").exists(), "not run");
+
+    // Unless it is finished: then its result still goes out.
+    let done = serde_json::json!({"job_id": "done", "questions": [
+        {"id": "q", "source": "chinook", "question": "count", "sql": "SELECT COUNT(*) AS n FROM Genre"}]});
+    let body = serde_json::to_vec(&done).unwrap();
+    fx.publish_raw(&body).await;
+    assert_eq!(fx.wait_for_results(1).await[0].routing_key.as_str(), "done");
+    let mut headers = FieldTable::default();
+    headers.insert(ATTEMPTS_HEADER.into(), lapin::types::AMQPValue::LongLongInt(3));
+    let properties = lapin::BasicProperties::default().with_delivery_mode(2).with_headers(headers);
+    publish_confirmed(&channel, "", &fx.topology.jobs_queue, &body, properties).await.unwrap();
+    assert_eq!(fx.wait_for_results(1).await[0].routing_key.as_str(), "done");
+    assert_eq!(fx.message_count(&fx.topology.dead_queue).await, 0);
+    drop(worker);
+    fx.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_huge_value_fails_its_question_while_the_worker_and_its_other_jobs_carry_on() {
+    let _shared = BROKER.read().await;
+    let Some(_pg) = common::postgres().await else { return };
+    let pg = format!("[sources.pg]\nurl = \"{}\"\n", common::postgres_url());
+    let Some(fx) = Fixture::new("huge", "", &pg).await else { return };
+    // 30 values of 10 MB (300 MB) against a 40 MB answer bound, in 8 MB batches.
+    let mut worker = fx.worker(
+        "worker",
+        &[("SQLSYNTH__EXEC__MAX_ANSWER_BYTES", "40000000"), ("SQLSYNTH__EXEC__BATCH_BYTES", "8000000")],
+    );
+    let huge = serde_json::json!({"job_id": "huge", "questions": [
+        {"id": "one", "source": "pg", "question": "one", "sql": "SELECT 1 AS one"},
+        {"id": "huge", "source": "pg", "question": "huge",
+         "sql": "SELECT repeat('x', 10000000) AS x FROM generate_series(1, 30) AS g"}]});
+    let other = serde_json::json!({"job_id": "other", "questions": [
+        {"id": "q", "source": "chinook", "question": "count", "sql": "SELECT COUNT(*) AS n FROM Album"}]});
+    fx.publish_raw(&serde_json::to_vec(&huge).unwrap()).await;
+    fx.publish_raw(&serde_json::to_vec(&other).unwrap()).await;
+    let results = fx.wait_for_results(2).await;
+    let mut keys: Vec<&str> = results.iter().map(|r| r.routing_key.as_str()).collect();
+    keys.sort();
+    assert_eq!(keys, ["huge", "other"]);
+    let m = manifest(&fx.job_dir("huge"));
+    assert_eq!((m["stats"]["ok"].as_u64(), m["stats"]["failed"].as_u64()), (Some(1), Some(1)), "{m}");
+    let error = m["questions"][1]["error"].as_str().unwrap();
+    assert!(error.contains("exec.max_answer_bytes (40000000 bytes)"), "{error}");
+    assert!(!fx.job_dir("huge").join("huge.parquet").exists());
+    assert_eq!(manifest(&fx.job_dir("other"))["stats"]["ok"], 1);
+    assert!(worker.child.try_wait().unwrap().is_none(), "the worker is still running");
+    worker.wait_ready().await;
+    drop(worker);
     fx.cleanup().await;
 }
 

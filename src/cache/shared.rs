@@ -17,6 +17,7 @@ use redis::{Cmd, FromRedisValue, Pipeline};
 use tokio::sync::OnceCell;
 use tracing::{info, warn};
 
+use crate::backoff::Backoff;
 use crate::secret::{SecretUrl, redact};
 
 /// Why a Redis operation did not happen.
@@ -32,10 +33,8 @@ pub enum RedisUnavailable {
     Failed(String),
 }
 
-/// Longest pause between two probes while Redis is down.
-const MAX_PROBE_DELAY: Duration = Duration::from_secs(5);
-/// First pause after a failure.
-const FIRST_PROBE_DELAY: Duration = Duration::from_millis(250);
+/// Pauses between two probes while Redis is down: 250 ms doubling to 5 s.
+const PROBE_BACKOFF: Backoff = Backoff::new(Duration::from_millis(250), Duration::from_secs(5));
 
 /// A Redis connection with timeouts and a breaker; cheap to share behind an `Arc`.
 pub struct SharedRedis {
@@ -140,7 +139,7 @@ impl SharedRedis {
             health.down_since = Some(Instant::now());
             warn!(url = %self.url, error = %error, "Redis is unavailable; caches continue on memory and disk");
         }
-        let delay = FIRST_PROBE_DELAY.saturating_mul(1 << health.failures.min(5)).min(MAX_PROBE_DELAY);
+        let delay = PROBE_BACKOFF.ceiling(health.failures);
         health.failures = health.failures.saturating_add(1);
         health.next_probe = Some(Instant::now() + delay);
         error

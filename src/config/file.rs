@@ -10,6 +10,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::dialect::Dialect;
+use crate::execute::stream::{DEFAULT_BATCH_BYTES, DEFAULT_MAX_ANSWER_BYTES};
 use crate::plan::values::{DEFAULT_VALUE_INDEX_LIMIT, MAX_VALUE_INDEX_LIMIT};
 use crate::secret::{SecretString, SecretUrl};
 use crate::sink::output::OutputLocation;
@@ -70,6 +71,9 @@ struct RawSource {
     url: String,
     #[serde(default = "default_max_connections")]
     max_connections: u32,
+    /// Longest wait for a connection.
+    #[serde(default = "default_acquire_timeout_ms")]
+    acquire_timeout_ms: u64,
     /// Extra words that name a table or column: `"client" = "Customer"`.
     #[serde(default)]
     glossary: BTreeMap<String, String>,
@@ -137,6 +141,8 @@ struct RawExec {
     statement_timeout_ms: u64,
     max_rows: u64,
     batch_rows: u32,
+    batch_bytes: u64,
+    max_answer_bytes: u64,
     max_retries: u32,
 }
 
@@ -147,6 +153,8 @@ impl Default for RawExec {
             statement_timeout_ms: 30_000,
             max_rows: 1_000_000,
             batch_rows: 65_536,
+            batch_bytes: DEFAULT_BATCH_BYTES as u64,
+            max_answer_bytes: DEFAULT_MAX_ANSWER_BYTES,
             max_retries: 3,
         }
     }
@@ -199,6 +207,8 @@ struct RawQueue {
     results_exchange: String,
     prefetch: u16,
     max_deliveries: u32,
+    retry_delay_ms: u64,
+    retry_delay_max_ms: u64,
     drain_timeout_ms: u64,
     require_results_route: bool,
 }
@@ -211,6 +221,8 @@ impl Default for RawQueue {
             results_exchange: "sqlsynth.results".into(),
             prefetch: 4,
             max_deliveries: 5,
+            retry_delay_ms: 10_000,
+            retry_delay_max_ms: 300_000,
             drain_timeout_ms: 30_000,
             require_results_route: false,
         }
@@ -251,6 +263,10 @@ struct RawLog {
 
 fn default_max_connections() -> u32 {
     8
+}
+
+fn default_acquire_timeout_ms() -> u64 {
+    30_000
 }
 
 fn default_value_index_limit() -> i64 {
@@ -330,6 +346,9 @@ fn validate(raw: RawConfig, base_dir: &Path, env: &[(String, String)]) -> Result
         if source.max_connections == 0 {
             return Err(invalid(format!("sources.{name}.max_connections"), "must be at least 1"));
         }
+        if source.acquire_timeout_ms == 0 {
+            return Err(invalid(format!("sources.{name}.acquire_timeout_ms"), "must be at least 1"));
+        }
         if !(0..=MAX_VALUE_INDEX_LIMIT as i64).contains(&source.value_index_limit) {
             return Err(invalid(
                 format!("sources.{name}.value_index_limit"),
@@ -353,6 +372,7 @@ fn validate(raw: RawConfig, base_dir: &Path, env: &[(String, String)]) -> Result
                 dialect,
                 url: SecretUrl::new(url),
                 max_connections: source.max_connections,
+                acquire_timeout_ms: source.acquire_timeout_ms,
                 glossary,
                 examples,
                 value_index_limit: source.value_index_limit as usize,
@@ -432,11 +452,20 @@ fn validate(raw: RawConfig, base_dir: &Path, env: &[(String, String)]) -> Result
     if raw.exec.batch_rows == 0 {
         return Err(invalid("exec.batch_rows", "must be at least 1"));
     }
+    // Arrow's text and binary arrays address their data with 32-bit offsets.
+    if !(1..=1 << 30).contains(&raw.exec.batch_bytes) {
+        return Err(invalid("exec.batch_bytes", "must be from 1 to 1073741824 (1 GiB)"));
+    }
+    if raw.exec.max_answer_bytes == 0 {
+        return Err(invalid("exec.max_answer_bytes", "must be at least 1"));
+    }
     let exec = ExecSettings {
         max_concurrency: raw.exec.max_concurrency as usize,
         statement_timeout_ms: raw.exec.statement_timeout_ms,
         max_rows: raw.exec.max_rows,
         batch_rows: raw.exec.batch_rows as usize,
+        batch_bytes: raw.exec.batch_bytes as usize,
+        max_answer_bytes: raw.exec.max_answer_bytes,
         max_retries: raw.exec.max_retries,
     };
 
@@ -484,6 +513,8 @@ fn validate(raw: RawConfig, base_dir: &Path, env: &[(String, String)]) -> Result
         results_exchange: raw.queue.results_exchange,
         prefetch: raw.queue.prefetch,
         max_deliveries: raw.queue.max_deliveries,
+        retry_delay_ms: raw.queue.retry_delay_ms,
+        retry_delay_max_ms: raw.queue.retry_delay_max_ms.max(raw.queue.retry_delay_ms),
         drain_timeout_ms: raw.queue.drain_timeout_ms,
         require_results_route: raw.queue.require_results_route,
     };

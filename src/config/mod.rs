@@ -48,6 +48,9 @@ pub struct SourceSettings {
     pub dialect: Dialect,
     pub url: SecretUrl,
     pub max_connections: u32,
+    /// Longest wait for a connection (a new one or one from the pool). A host
+    /// that refuses or does not resolve fails at once with that cause instead.
+    pub acquire_timeout_ms: u64,
     /// Lower-cased word -> table or column name it stands for.
     pub glossary: BTreeMap<String, String>,
     /// Golden question/SQL pairs for the LLM's prompt context (`[[sources.NAME.examples]]`).
@@ -104,6 +107,10 @@ pub struct ExecSettings {
     pub max_rows: u64,
     /// Rows per Arrow record batch (bounds memory per query in flight).
     pub batch_rows: usize,
+    /// Bytes of values per Arrow record batch: a batch ends at `batch_rows` rows or this many bytes.
+    pub batch_bytes: usize,
+    /// Bytes of values in one answer; a larger answer fails its question (never the process).
+    pub max_answer_bytes: u64,
     /// Attempts after the first for transient errors.
     pub max_retries: u32,
 }
@@ -143,6 +150,11 @@ pub struct QueueSettings {
     pub results_exchange: String,
     pub prefetch: u16,
     pub max_deliveries: u32,
+    /// Delay before the first redelivery after a job-level failure; doubles
+    /// (with jitter) at each further one. 0 requeues at once.
+    pub retry_delay_ms: u64,
+    /// Longest redelivery delay.
+    pub retry_delay_max_ms: u64,
     /// How long SIGTERM waits for jobs in flight before requeueing them.
     pub drain_timeout_ms: u64,
     /// When true, a result message that no queue is bound for (returned by the
@@ -265,6 +277,33 @@ mod tests {
         assert!(err.to_string().contains("sources.a.value_index_limit"), "{err}");
         let err = load("[sources.a]\nurl = \"sqlite://a.db\"\nvalue_index_limit = -1\n", &[]).unwrap_err();
         assert!(err.to_string().contains("value_index_limit"), "{err}");
+    }
+
+    #[test]
+    fn fault_settings_have_defaults_and_are_checked_by_name() {
+        let s = load("[sources.a]\nurl = \"postgres://h/db\"\n", &[]).unwrap();
+        assert_eq!(s.sources["a"].acquire_timeout_ms, 30_000);
+        assert_eq!((s.exec.batch_bytes, s.exec.max_answer_bytes), (64 << 20, 1 << 30));
+        assert_eq!((s.queue.retry_delay_ms, s.queue.retry_delay_max_ms), (10_000, 300_000));
+        let s = load(
+            "[sources.a]\nurl = \"postgres://h/db\"\nacquire_timeout_ms = 500\n[queue]\nretry_delay_ms = 0\n",
+            &[("SQLSYNTH__EXEC__MAX_ANSWER_BYTES", "1000")],
+        )
+        .unwrap();
+        assert_eq!(
+            (s.sources["a"].acquire_timeout_ms, s.exec.max_answer_bytes, s.queue.retry_delay_ms),
+            (500, 1000, 0)
+        );
+        for (text, key) in [
+            ("[sources.a]\nurl = \"postgres://h/db\"\nacquire_timeout_ms = 0\n", "sources.a.acquire_timeout_ms"),
+            ("[exec]\nbatch_bytes = 0\n", "exec.batch_bytes"),
+            ("[exec]\nbatch_bytes = 2000000000\n", "exec.batch_bytes"),
+            ("[exec]\nmax_answer_bytes = 0\n", "exec.max_answer_bytes"),
+            ("[queue]\nretry_delay = 5\n", "retry_delay"),
+        ] {
+            let err = load(text, &[]).unwrap_err().to_string();
+            assert!(err.contains(key), "{text}: {err}");
+        }
     }
 
     #[test]

@@ -13,7 +13,7 @@ use arrow_array::builder::{
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{Field, Schema, SchemaRef};
 
-use super::stream::StreamError;
+use super::error::StreamError;
 use super::types::{ArrowType, Cell};
 
 /// Reads one column's value from a row of its dialect as a [`Cell`].
@@ -36,6 +36,8 @@ pub(super) struct BatchBuilder<T> {
     pub(super) schema: SchemaRef,
     pub(super) columns: Vec<OutputColumn<T>>,
     pub(super) rows: usize,
+    /// Bytes of the values appended since the last [`BatchBuilder::finish`].
+    pub(super) bytes: usize,
 }
 
 impl<T> BatchBuilder<T> {
@@ -60,28 +62,35 @@ impl<T> BatchBuilder<T> {
                 scratch: String::new(),
             })
             .collect();
-        Ok(BatchBuilder { schema: Arc::new(Schema::new(fields)), columns, rows: 0 })
+        Ok(BatchBuilder { schema: Arc::new(Schema::new(fields)), columns, rows: 0, bytes: 0 })
     }
 
-    pub(super) fn append<R>(&mut self, row: &R) -> Result<(), StreamError>
+    /// Appends one row; returns the bytes its values take in the batch.
+    pub(super) fn append<R>(&mut self, row: &R) -> Result<usize, StreamError>
     where
         T: ReadCell<R>,
     {
+        let mut bytes = 0;
         for (index, column) in self.columns.iter_mut().enumerate() {
             let appended = match column.source.read(row, index, &mut column.scratch) {
-                Ok(cell) => column.builder.append(cell),
+                Ok(cell) => {
+                    bytes += cell.size();
+                    column.builder.append(cell)
+                }
                 Err(message) => Err(message),
             };
             appended.map_err(|message| StreamError::Unsupported { column: column.name.clone(), message })?;
         }
         self.rows += 1;
-        Ok(())
+        self.bytes += bytes;
+        Ok(bytes)
     }
 
     /// The rows appended so far as a batch; the builders start over empty.
     pub(super) fn finish(&mut self) -> Result<RecordBatch, StreamError> {
         let arrays: Vec<ArrayRef> = self.columns.iter_mut().map(|c| c.builder.finish()).collect();
         self.rows = 0;
+        self.bytes = 0;
         RecordBatch::try_new(self.schema.clone(), arrays).map_err(|e| StreamError::Unsupported {
             column: String::new(),
             message: format!("cannot assemble a record batch: {e}"),

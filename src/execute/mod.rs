@@ -9,11 +9,12 @@
 //!
 //! Rows leave through [`stream`] as Arrow batches; [`types`] is the one table
 //! that maps database types to Arrow. Retrying is the caller's decision, made
-//! with [`ExecError::is_transient`] and [`retry_delay`], because a retry must
+//! with [`ExecError::is_transient`] and [`crate::backoff`], because a retry must
 //! also restart whatever consumes the batches.
 
 mod batch;
 mod decode;
+mod error;
 mod pg_copy;
 pub mod stream;
 pub mod types;
@@ -90,13 +91,6 @@ impl ExecError {
     pub fn public_message(&self) -> String {
         redact(&self.to_string())
     }
-}
-
-/// Delay before retry `attempt` (0-based): exponential from 100 ms, capped at
-/// 5 s, with full jitter so that many workers do not retry in step.
-pub fn retry_delay(attempt: u32) -> Duration {
-    let ceiling_ms = (100u64 << attempt.min(6)).min(5_000);
-    Duration::from_millis(fastrand::u64(ceiling_ms / 2..=ceiling_ms))
 }
 
 /// How a MySQL-protocol server spells its statement timeout.
@@ -192,7 +186,12 @@ impl Executor {
         let pool = &connected.pool;
         let _permit = self.in_flight.acquire().await.expect("the executor's semaphore is never closed");
         let _in_flight = InFlightGauge::enter(metrics::gauge!(QUERIES_IN_FLIGHT, "source" => source.to_string()));
-        let limits = StreamLimits { max_rows: self.settings.max_rows, batch_rows: self.settings.batch_rows };
+        let limits = StreamLimits {
+            max_rows: self.settings.max_rows,
+            batch_rows: self.settings.batch_rows,
+            batch_bytes: self.settings.batch_bytes,
+            max_bytes: self.settings.max_answer_bytes,
+        };
         let timeout_ms = self.settings.statement_timeout_ms;
         // The last resort (SQLite, or a pool that never hands out a
         // connection); PostgreSQL and MySQL queries hit their own backstop first.
@@ -260,7 +259,7 @@ async fn run_postgres(
     limits: &StreamLimits,
     batches: &mpsc::Sender<RecordBatch>,
 ) -> Result<StreamSummary, StreamError> {
-    let conn = pool.acquire().await.map_err(db)?;
+    let conn = crate::db::acquire(pool).await.map_err(db)?;
     with_backstop(conn, backstop(timeout_ms), async |conn| {
         let mut tx = conn.begin_with("BEGIN READ ONLY").await.map_err(db)?;
         // The guard lexes literals the standard way; make sure the server does too.
@@ -288,7 +287,7 @@ async fn run_mysql(
     limits: &StreamLimits,
     batches: &mpsc::Sender<RecordBatch>,
 ) -> Result<StreamSummary, StreamError> {
-    let conn = pool.acquire().await.map_err(db)?;
+    let conn = crate::db::acquire(pool).await.map_err(db)?;
     let set_timeout = match flavor {
         MySqlFlavor::MariaDb => format!("SET SESSION max_statement_time = {:.3}", timeout_ms as f64 / 1000.0),
         MySqlFlavor::MySql => format!("SET SESSION max_execution_time = {timeout_ms}"),
@@ -342,19 +341,5 @@ fn is_timeout(dialect: Dialect, error: &StreamError) -> bool {
         }
         // SQLITE_INTERRUPT
         Dialect::Sqlite => code == "9" || e.message().contains("interrupted"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn retry_delays_grow_and_stay_bounded() {
-        for attempt in 0..20 {
-            let d = retry_delay(attempt);
-            let ceiling = (100u64 << attempt.min(6)).min(5_000);
-            assert!(d >= Duration::from_millis(ceiling / 2) && d <= Duration::from_millis(ceiling), "{attempt}: {d:?}");
-        }
     }
 }

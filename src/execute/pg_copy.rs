@@ -94,6 +94,11 @@ impl BinaryCopyReader {
         self.buffer.extend_from_slice(chunk);
     }
 
+    /// Bytes held that were not handed out yet (a partial tuple, or tuples not read yet).
+    pub fn buffered(&self) -> usize {
+        self.buffer.len() - self.consumed
+    }
+
     /// Whether the trailer has been read: the stream is complete.
     pub fn is_finished(&self) -> bool {
         self.position == Position::Finished

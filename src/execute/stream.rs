@@ -31,13 +31,14 @@ use std::pin::pin;
 use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
 use futures_util::{Stream, StreamExt, TryStreamExt};
-use sqlx::mysql::{MySql, MySqlColumn, MySqlConnection, MySqlDatabaseError, MySqlRow};
+use sqlx::mysql::{MySql, MySqlColumn, MySqlConnection, MySqlRow};
 use sqlx::postgres::{PgColumn, PgConnection, PgRow, PgValueFormat};
-use sqlx::sqlite::{SqliteColumn, SqliteConnection, SqliteError, SqliteRow};
+use sqlx::sqlite::{SqliteColumn, SqliteConnection, SqliteRow};
 use sqlx::{Column, Decode, Executor as _, Row, Statement, TypeInfo, ValueRef};
 use tokio::sync::mpsc::Sender;
 
 use super::batch::{BatchBuilder, ReadCell};
+pub use super::error::StreamError;
 use super::pg_copy::{BinaryCopyReader, CopyTuple};
 use super::types::{ArrowType, Cell, MySqlType, PgType, SqliteType};
 
@@ -48,6 +49,37 @@ pub struct StreamLimits {
     pub max_rows: u64,
     /// Rows per Arrow batch (a value of 0 is treated as 1).
     pub batch_rows: usize,
+    /// Bytes of values per Arrow batch: a batch is sent when it holds
+    /// `batch_rows` rows or this many bytes, whichever comes first.
+    pub batch_bytes: usize,
+    /// Bytes of values in the whole answer; past it the query fails with
+    /// [`StreamError::TooLarge`] (a value still arriving counts too).
+    pub max_bytes: u64,
+}
+
+/// Default bytes per batch (`exec.batch_bytes`).
+pub const DEFAULT_BATCH_BYTES: usize = 64 << 20;
+/// Default bytes per answer (`exec.max_answer_bytes`).
+pub const DEFAULT_MAX_ANSWER_BYTES: u64 = 1 << 30;
+
+impl StreamLimits {
+    /// Limits by rows, with the default byte bounds.
+    pub const fn rows(max_rows: u64, batch_rows: usize) -> StreamLimits {
+        StreamLimits { max_rows, batch_rows, batch_bytes: DEFAULT_BATCH_BYTES, max_bytes: DEFAULT_MAX_ANSWER_BYTES }
+    }
+
+    /// Whether `batch` is full, by rows or bytes.
+    fn full<T>(&self, batch: &BatchBuilder<T>) -> bool {
+        batch.rows >= self.batch_rows.max(1) || batch.bytes >= self.batch_bytes.max(1)
+    }
+
+    /// Fails once `bytes` (the answer so far) passes `max_bytes`.
+    fn check_bytes(&self, bytes: u64) -> Result<(), StreamError> {
+        if bytes > self.max_bytes {
+            return Err(StreamError::TooLarge { limit: self.max_bytes });
+        }
+        Ok(())
+    }
 }
 
 /// What a finished stream produced.
@@ -56,50 +88,6 @@ pub struct StreamSummary {
     pub rows: u64,
     pub truncated: bool,
     pub schema: SchemaRef,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum StreamError {
-    /// The query failed in the database or on the connection.
-    #[error("{0}")]
-    Database(#[from] sqlx::Error),
-    /// A column's type has no Arrow mapping, or one of its values does not fit the column's Arrow type.
-    #[error("column '{column}': {message}")]
-    Unsupported { column: String, message: String },
-    /// The batch receiver was dropped (the sink stopped early).
-    #[error("the Parquet writer stopped accepting batches before the query finished")]
-    SinkClosed,
-    /// The database did not stop the query at its own statement timeout, so the
-    /// executor gave up on it and closed the connection instead of reusing it.
-    #[error("the query outlived its statement timeout; its connection was closed")]
-    Abandoned,
-}
-
-impl StreamError {
-    /// True when running the same query again may succeed: I/O errors (connection
-    /// reset or closed), pool timeouts, PostgreSQL serialization failure (40001),
-    /// deadlock (40P01), connection exceptions (class 08) and admin shutdown
-    /// (57P01), MySQL deadlock (1213) and lock wait timeout (1205), SQLite busy
-    /// or locked (primary codes 5 and 6). Statement timeouts are not transient:
-    /// the same query would time out again.
-    pub fn is_transient(&self) -> bool {
-        let StreamError::Database(error) = self else { return false };
-        match error {
-            sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut => true,
-            sqlx::Error::Database(db) => {
-                let code = db.code().unwrap_or_default();
-                if let Some(mysql) = db.try_downcast_ref::<MySqlDatabaseError>() {
-                    matches!(mysql.number(), 1205 | 1213)
-                } else if db.try_downcast_ref::<SqliteError>().is_some() {
-                    // Extended result codes carry the primary code in their low byte.
-                    code.parse::<i32>().is_ok_and(|c| matches!(c & 0xff, 5 | 6))
-                } else {
-                    matches!(&*code, "40001" | "40P01" | "57P01") || code.starts_with("08")
-                }
-            }
-            _ => false,
-        }
-    }
 }
 
 /// Streams a PostgreSQL query through `COPY (<sql>) TO STDOUT (FORMAT binary)`.
@@ -203,22 +191,25 @@ async fn read_copy<C: AsRef<[u8]>>(
     limits: &StreamLimits,
     tx: &Sender<RecordBatch>,
 ) -> Result<(u64, bool), StreamError> {
-    let batch_rows = limits.batch_rows.max(1);
     let mut rows = 0u64;
+    let mut bytes = 0u64;
     let mut sent_any = false;
     let mut truncated = false;
     'stream: while let Some(chunk) = chunks.try_next().await? {
         reader.push(chunk.as_ref());
+        // A value still arriving counts: one huge value fails before it is whole.
+        limits.check_bytes(bytes + reader.buffered() as u64)?;
         while let Some(tuple) = reader.next_tuple().map_err(|e| sqlx::Error::Protocol(e.to_string()))? {
             if rows >= limits.max_rows {
                 truncated = true;
                 break 'stream;
             }
-            if batch.rows >= batch_rows {
+            if limits.full(batch) {
                 send(tx, batch.finish()?).await?;
                 sent_any = true;
             }
-            batch.append(&tuple)?;
+            bytes += batch.append(&tuple)? as u64;
+            limits.check_bytes(bytes)?;
             rows += 1;
         }
     }
@@ -389,6 +380,7 @@ async fn drive<R, T, S, P>(
     plan: P,
 ) -> Result<StreamSummary, StreamError>
 where
+    R: RowSize,
     S: Stream<Item = Result<R, sqlx::Error>>,
     T: ReadCell<R>,
     P: FnOnce(&[R]) -> Result<Vec<(String, T)>, StreamError>,
@@ -397,11 +389,17 @@ where
     let first_target = usize::try_from(limits.max_rows).unwrap_or(usize::MAX).min(batch_rows);
     let mut rows = pin!(rows);
 
-    let mut first = Vec::with_capacity(first_target);
+    // The first batch is bounded by bytes as well: its rows are held raw until typed.
+    let mut first = Vec::with_capacity(first_target.min(4_096));
+    let mut first_bytes = 0usize;
     let mut exhausted = false;
-    while first.len() < first_target {
+    while first.len() < first_target && first_bytes < limits.batch_bytes.max(1) {
         match rows.try_next().await? {
-            Some(row) => first.push(row),
+            Some(row) => {
+                first_bytes += R::size(&row);
+                limits.check_bytes(first_bytes as u64)?;
+                first.push(row);
+            }
             None => {
                 exhausted = true;
                 break;
@@ -410,21 +408,23 @@ where
     }
 
     let mut batch = BatchBuilder::new(plan(&first)?, batch_rows)?;
+    let mut bytes = 0u64;
     for row in &first {
-        batch.append(row)?;
+        bytes += batch.append(row)? as u64;
     }
     drop(first);
     let mut count = batch.rows as u64;
     let mut sent_any = false;
 
     while !exhausted && count < limits.max_rows {
-        if batch.rows >= batch_rows {
+        if limits.full(&batch) {
             send(tx, batch.finish()?).await?;
             sent_any = true;
         }
         match rows.try_next().await? {
             Some(row) => {
-                batch.append(&row)?;
+                bytes += batch.append(&row)? as u64;
+                limits.check_bytes(bytes)?;
                 count += 1;
             }
             None => exhausted = true,
@@ -435,6 +435,43 @@ where
         send(tx, batch.finish()?).await?;
     }
     Ok(StreamSummary { rows: count, truncated, schema: batch.schema })
+}
+
+/// The bytes of a fetched row's values, as the database sent them.
+trait RowSize {
+    fn size(&self) -> usize;
+}
+
+impl RowSize for PgRow {
+    fn size(&self) -> usize {
+        (0..self.len())
+            .filter_map(|i| self.try_get_raw(i).ok())
+            .filter_map(|value| <&[u8] as Decode<sqlx::Postgres>>::decode(value).ok())
+            .map(<[u8]>::len)
+            .sum()
+    }
+}
+
+impl RowSize for MySqlRow {
+    fn size(&self) -> usize {
+        (0..self.len()).map(|i| mysql_raw(self, i).ok().flatten().map_or(0, <[u8]>::len)).sum()
+    }
+}
+
+impl RowSize for SqliteRow {
+    /// Text and blobs by their length, read without converting (a conversion
+    /// would change the value's storage class, which typing reads); other values 8.
+    fn size(&self) -> usize {
+        (0..self.len())
+            .filter_map(|i| self.try_get_raw(i).ok())
+            .filter(|value| !value.is_null())
+            .map(|value| match value.type_info().name() {
+                "TEXT" => <&str as Decode<sqlx::Sqlite>>::decode(value).map_or(0, str::len),
+                "BLOB" => <&[u8] as Decode<sqlx::Sqlite>>::decode(value).map_or(0, <[u8]>::len),
+                _ => 8,
+            })
+            .sum()
+    }
 }
 
 async fn send(tx: &Sender<RecordBatch>, batch: RecordBatch) -> Result<(), StreamError> {
@@ -463,8 +500,16 @@ mod tests {
         max_rows: u64,
         batch_rows: usize,
     ) -> (Result<StreamSummary, StreamError>, Vec<RecordBatch>) {
+        run_with(conn, sql, &StreamLimits::rows(max_rows, batch_rows)).await
+    }
+
+    async fn run_with(
+        conn: &mut SqliteConnection,
+        sql: &str,
+        limits: &StreamLimits,
+    ) -> (Result<StreamSummary, StreamError>, Vec<RecordBatch>) {
         let (tx, mut rx) = mpsc::channel(1024);
-        let summary = stream_sqlite(conn, sql, &StreamLimits { max_rows, batch_rows }, &tx).await;
+        let summary = stream_sqlite(conn, sql, limits, &tx).await;
         drop(tx);
         let mut batches = Vec::new();
         while let Some(batch) = rx.recv().await {
@@ -587,7 +632,7 @@ mod tests {
         let mut conn = sqlite().await;
         let (tx, rx) = mpsc::channel(1);
         drop(rx);
-        let limits = StreamLimits { max_rows: 10, batch_rows: 10 };
+        let limits = StreamLimits::rows(10, 10);
         let result = stream_sqlite(&mut conn, "SELECT 1 AS one", &limits, &tx).await;
         assert!(matches!(result, Err(StreamError::SinkClosed)), "{result:?}");
     }
@@ -619,5 +664,31 @@ mod tests {
         let (result, _) = run(&mut reader, "SELECT id FROM t", 10, 10).await;
         let error = result.unwrap_err();
         assert!(error.is_transient(), "{error:?}");
+    }
+
+    #[tokio::test]
+    async fn batches_are_bounded_by_bytes_and_answers_by_max_bytes() {
+        let mut conn = sqlite().await;
+        // 100 rows of 1,000 characters each (100 kB).
+        let sql = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100) \
+                   SELECT i, printf('%.1000c', 'x') AS t FROM n";
+        let limits = StreamLimits { max_rows: 1_000, batch_rows: 1_000, batch_bytes: 10_000, max_bytes: 1 << 20 };
+        let (summary, batches) = run_with(&mut conn, sql, &limits).await;
+        assert_eq!(summary.unwrap().rows, 100);
+        assert!(batches.len() >= 10, "{} batches", batches.len());
+        // A batch closes once it reaches the bound: at most one row past it.
+        assert!(
+            batches.iter().all(|b| b.num_rows() <= 10),
+            "{:?}",
+            batches.iter().map(|b| b.num_rows()).collect::<Vec<_>>()
+        );
+        assert_eq!(batches.iter().map(|b| b.num_rows()).sum::<usize>(), 100);
+
+        let limits = StreamLimits { max_bytes: 50_000, ..limits };
+        let (summary, _) = run_with(&mut conn, sql, &limits).await;
+        let error = summary.unwrap_err();
+        assert!(matches!(error, StreamError::TooLarge { limit: 50_000 }), "{error}");
+        assert!(error.to_string().contains("exec.max_answer_bytes"), "{error}");
+        assert!(!error.is_transient());
     }
 }

@@ -154,6 +154,22 @@ pub enum Cell<'a> {
     Timestamp(i64),
 }
 
+impl Cell<'_> {
+    /// The bytes the value takes in an Arrow array (data, not validity or offsets).
+    pub fn size(&self) -> usize {
+        match self {
+            Cell::Null => 0,
+            Cell::Boolean(_) => 1,
+            Cell::Int16(_) => 2,
+            Cell::Int32(_) | Cell::Float32(_) | Cell::Date32(_) => 4,
+            Cell::Int64(_) | Cell::UInt64(_) | Cell::Float64(_) | Cell::Time64(_) | Cell::Timestamp(_) => 8,
+            Cell::Decimal128(_) => 16,
+            Cell::Utf8(text) => text.len(),
+            Cell::Binary(bytes) => bytes.len(),
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // PostgreSQL: values arrive in the binary wire format (sqlx prepares every query).
 // ---------------------------------------------------------------------------------------------

@@ -15,16 +15,23 @@
 //! after that the question is `failed` with the last error.
 //!
 //! Guarantees of [`Pipeline::run_job`]:
-//! * a job whose manifest exists is not run again; its manifest is returned;
+//! * a job whose manifest exists is not run again; its manifest is returned,
+//!   unless it records transient failures (written by older versions): then
+//!   just those questions run again and the manifest is rewritten;
 //! * a question whose Parquet file exists is not executed again: its record
 //!   is rebuilt from the file's footer (resume after a crash);
-//! * one question's failure (synthesis, guard, execution) is recorded in its
-//!   record and never affects the others;
+//! * one question's final failure (synthesis, guard, the database refusing
+//!   its SQL, a timeout, an answer too large) is recorded in its record and
+//!   never affects the others;
 //! * the report page (`output.report`) is written once every question has a
 //!   record, compared with the schedule's previous run; the manifest is
 //!   written after it, last, atomically, and only when every question has a record; job-level faults (a source that cannot be reached, an output
 //!   directory that cannot be written) write nothing and return an error, so
-//!   a queue can redeliver the job; an LLM that cannot be reached is not a job
+//!   a queue can redeliver the job; so does a question whose execution or
+//!   write meets a transient fault (connection lost or refused, pool timeout,
+//!   disk full, store unavailable) after its quick retries, so no final
+//!   record ever says `failed` for a fault that passes (the answer files
+//!   already written stay, and the next run skips them); an LLM that cannot be reached is not a job
 //!   fault: its questions fail (fast, once the circuit breaker opens) and the
 //!   manifest is written;
 //! * the manifest's statistics count the LLM calls and tokens this job used;
@@ -42,11 +49,12 @@ use indicatif::ProgressBar;
 use tokio::sync::Semaphore;
 use tracing::{Instrument, Span, info, info_span, warn};
 
+use crate::backoff::retry_delay;
 use crate::cache::Caches;
 use crate::config::{Provider, Settings};
 use crate::db::ConnectError;
 use crate::execute::stream::StreamError;
-use crate::execute::{ExecError, Executor, retry_delay};
+use crate::execute::{ExecError, Executor};
 use crate::guard::ReadOnlyGuard;
 use crate::job::{Job, Question};
 use crate::metrics::names::{QUESTIONS_TOTAL, STAGE_DURATION_SECONDS};
@@ -80,6 +88,14 @@ pub enum JobFailure {
     Introspect(#[from] IntrospectError),
     #[error("output {location}: {message}")]
     Output { location: String, message: String },
+    /// A question met a fault that passes (connection lost or refused, pool
+    /// timeout, disk full, object store unavailable) after its quick retries.
+    /// Such a failure is never final: the job is run again later, and only the
+    /// questions without an answer file run.
+    #[error(
+        "question {question}: {message} (a transient fault: nothing final was recorded; a later run of the job answers what is left)"
+    )]
+    Transient { question: String, message: String },
 }
 
 /// What running a job produced.
@@ -120,6 +136,10 @@ struct JobRun<'a> {
     /// Questions of this job executing at once (each holds a Parquet writer).
     writers: Semaphore,
     usage: JobUsage,
+    /// The first question that failed for a transient reason: the job then ends without a manifest.
+    interrupted: std::sync::Mutex<Option<(String, String)>>,
+    /// Final records of a previous run's manifest (all but its transient failures): not run again.
+    kept: HashMap<String, QuestionRecord>,
 }
 
 /// One question on its way through the stages.
@@ -148,16 +168,20 @@ struct Written {
     file: String,
 }
 
-/// Why an answer did not run: `stage: reason`, and whether the LLM may repair it.
+/// Why an answer did not run: `stage: reason`, whether the LLM may repair
+/// it, and whether the cause passes by itself (then no record is final).
 struct Rejection {
     message: String,
     repairable: bool,
+    transient: bool,
 }
 
 /// How a question ended.
 enum Outcome {
     Answered(Written),
     Failed(String),
+    /// Failed for a transient reason: the job must run again, not record it.
+    Interrupted(String),
     Unanswered(String),
 }
 
@@ -165,6 +189,7 @@ impl From<Result<Written, Rejection>> for Outcome {
     fn from(result: Result<Written, Rejection>) -> Outcome {
         match result {
             Ok(written) => Outcome::Answered(written),
+            Err(rejection) if rejection.transient => Outcome::Interrupted(rejection.message),
             Err(rejection) => Outcome::Failed(rejection.message),
         }
     }
@@ -197,6 +222,16 @@ impl Pipeline {
         Ok(self.caches.schemas.get(source, pool).await?)
     }
 
+    /// True when `job`'s manifest exists and is final (it records no
+    /// transient failure): [`Pipeline::run_job`] would only return it.
+    pub async fn is_done(&self, job: &Job, out: impl Into<OutputLocation>) -> bool {
+        let Ok(root) = self.output(&out.into()) else { return false };
+        match root.job(&job.job_id).read_manifest().await {
+            Ok(Some(manifest)) => !manifest.questions.iter().any(QuestionRecord::failed_transiently),
+            _ => false,
+        }
+    }
+
     /// Runs `job`, writing into `<out>/<job_id>/` (a local directory or an
     /// object store prefix). `progress` advances once per question.
     pub async fn run_job(
@@ -209,15 +244,24 @@ impl Pipeline {
         let output = self.output(&out)?.job(&job.job_id);
         let output_error =
             |e: std::io::Error| JobFailure::Output { location: output.location(), message: e.to_string() };
+        let mut kept = HashMap::new();
         if let Some(manifest) = output.read_manifest().await.map_err(output_error)? {
-            info!(job_id = %job.job_id, "manifest exists; job already done");
-            progress.inc(job.questions.len() as u64);
-            return Ok(JobOutcome { manifest, location: output.location(), reused: true });
+            let transient = manifest.questions.iter().filter(|q| q.failed_transiently()).count();
+            if transient == 0 {
+                info!(job_id = %job.job_id, "manifest exists; job already done");
+                progress.inc(job.questions.len() as u64);
+                return Ok(JobOutcome { manifest, location: output.location(), reused: true });
+            }
+            // An older version recorded transient failures as final: answer just those again.
+            warn!(job_id = %job.job_id, questions = transient,
+                  "the manifest records transient failures; answering those questions again");
+            kept =
+                manifest.questions.into_iter().filter(|q| !q.failed_transiently()).map(|q| (q.id.clone(), q)).collect();
         }
         output.prepare(self.stale_temp_age()).map_err(output_error)?;
         let started_at = Utc::now();
         let span = info_span!("job", job_id = %job.job_id);
-        let (records, llm_usage) = self.answer_all(job, &output, progress).instrument(span).await?;
+        let (records, llm_usage) = self.answer_all(job, &output, kept, progress).instrument(span).await?;
         let manifest = Manifest {
             job_id: job.job_id.clone(),
             started_at,
@@ -243,6 +287,7 @@ impl Pipeline {
         &self,
         job: &Job,
         output: &JobOutput,
+        kept: HashMap<String, QuestionRecord>,
         progress: &ProgressBar,
     ) -> Result<(Vec<QuestionRecord>, LlmUsage), JobFailure> {
         let groups = group_by_source(job);
@@ -275,10 +320,15 @@ impl Pipeline {
             progress,
             writers: Semaphore::new(self.settings.exec.max_concurrency),
             usage: JobUsage::new(),
+            interrupted: Default::default(),
+            kept,
         };
         let answered =
             join_all(groups.iter().zip(&contexts).map(|(group, context)| self.answer_group(group, context, &run)))
                 .await;
+        if let Some((question, message)) = run.interrupted.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            return Err(JobFailure::Transient { question, message });
+        }
         let mut records: Vec<Option<QuestionRecord>> = vec![None; job.questions.len()];
         for (index, record) in answered.into_iter().flatten() {
             records[index] = Some(record);
@@ -299,9 +349,7 @@ impl Pipeline {
         // Resume and cache lookups are I/O (a footer, Redis, disk): a few at once.
         let mut routed = Vec::with_capacity(group.questions.len());
         for chunk in group.questions.chunks(LOOKUPS_IN_FLIGHT) {
-            routed.extend(
-                join_all(chunk.iter().map(|&(i, question)| self.route(i, question, context, run.output))).await,
-            );
+            routed.extend(join_all(chunk.iter().map(|&(i, question)| self.route(i, question, context, run))).await);
         }
         let mut done = Vec::new();
         let mut ready = Vec::new();
@@ -341,12 +389,15 @@ impl Pipeline {
         index: usize,
         question: &'q Question,
         context: &GroupContext,
-        output: &JobOutput,
+        run: &JobRun<'_>,
     ) -> (Work<'q>, Route) {
         let span = info_span!("question", question_id = %question.id, source = %question.source);
         let work = Work { index, question, started: Instant::now(), span };
         let route = async {
-            if let Some(record) = resumed(question, output, &context.guard).await {
+            if let Some(record) = run.kept.get(&question.id) {
+                return Route::Resumed(Box::new(record.clone()));
+            }
+            if let Some(record) = resumed(question, run.output, &context.guard).await {
                 return Route::Resumed(Box::new(record));
             }
             match self.cached_answer(question, context).await {
@@ -427,7 +478,11 @@ impl Pipeline {
         let started = Instant::now();
         let guarded = context.guard.check(&answer.sql);
         observe_stage("guard", started);
-        let guarded = guarded.map_err(|e| Rejection { message: format!("guard: {}", e.reason), repairable: true })?;
+        let guarded = guarded.map_err(|e| Rejection {
+            message: format!("guard: {}", e.reason),
+            repairable: true,
+            transient: false,
+        })?;
         let interpretation = Interpretation::new(answer.restatement.as_deref(), &guarded.uses);
 
         let _writer = run.writers.acquire().await.expect("the job's semaphore is never closed");
@@ -461,11 +516,25 @@ impl Pipeline {
                             columns: column_records(&summary.schema),
                             file: file_name,
                         }),
-                        Err(e) => Err(Rejection { message: format!("write: {e}"), repairable: false }),
+                        Err(e) => Err(Rejection {
+                            message: format!("write: {e}"),
+                            repairable: false,
+                            transient: e.is_transient(),
+                        }),
                     };
                 }
                 Err(e) => {
-                    writer.abort().await;
+                    // A writer that failed first (disk full, store down) stopped the
+                    // query by closing its channel; its own error is the cause.
+                    let sink_failure =
+                        writer.abort().await.filter(|_| matches!(e, ExecError::Stream(StreamError::SinkClosed)));
+                    if let Some(failure) = sink_failure {
+                        return Err(Rejection {
+                            message: format!("write: {failure}"),
+                            repairable: false,
+                            transient: failure.is_transient(),
+                        });
+                    }
                     if e.is_transient() && attempt < max_retries {
                         let delay = retry_delay(attempt);
                         work.span.in_scope(|| {
@@ -476,7 +545,12 @@ impl Pipeline {
                         attempt += 1;
                         continue;
                     }
-                    return Err(Rejection { message: execution_error(&e), repairable: repairable(&e) });
+                    let transient = e.is_transient();
+                    return Err(Rejection {
+                        message: execution_error(&e),
+                        repairable: repairable(&e) && !transient,
+                        transient,
+                    });
                 }
             }
         }
@@ -516,6 +590,13 @@ impl Pipeline {
                 record.file = Some(written.file);
             }
             Outcome::Failed(error) => record.error = Some(redact(&error)),
+            Outcome::Interrupted(error) => {
+                let error = redact(&error);
+                work.span.in_scope(|| warn!(error = %error, "transient failure; the job will run again"));
+                let mut interrupted = run.interrupted.lock().unwrap_or_else(|e| e.into_inner());
+                interrupted.get_or_insert_with(|| (question.id.clone(), error.clone()));
+                record.error = Some(error);
+            }
             Outcome::Unanswered(reason) => {
                 record.status = Status::Unanswered;
                 record.error = Some(redact(&reason));
@@ -562,7 +643,10 @@ fn execution_error(e: &ExecError) -> String {
 fn repairable(e: &ExecError) -> bool {
     matches!(
         e,
-        ExecError::Timeout { .. } | ExecError::Stream(StreamError::Database(_) | StreamError::Unsupported { .. })
+        ExecError::Timeout { .. }
+            | ExecError::Stream(
+                StreamError::Database(_) | StreamError::Unsupported { .. } | StreamError::TooLarge { .. }
+            )
     )
 }
 

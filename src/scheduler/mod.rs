@@ -22,6 +22,12 @@
 //! not answer at start, it refuses to start ([`SchedulerError::NoRedis`]).
 //! A Redis or broker failure later only delays ticks: they are retried on the
 //! next pass while within the grace period.
+//!
+//! Readiness ([`Scheduler::readiness`], what `/readyz` reports) means the
+//! scheduler can publish: it holds a broker connection with the topology
+//! declared and its last publish (if any) was confirmed. Each pass re-checks
+//! it, reconnecting when needed; a failed publish clears it until a pass
+//! reconnects.
 
 pub mod schedules;
 pub mod warm;
@@ -36,6 +42,7 @@ use tracing::{info, warn};
 use crate::cache::{RedisUnavailable, SharedRedis};
 use crate::config::Settings;
 use crate::source::amqp::{self, Topology};
+use crate::worker::health::Readiness;
 pub use schedules::{Action, Schedule, Schedules};
 
 /// How long a tick's lock stays `pending` if its holder never finishes.
@@ -87,6 +94,7 @@ pub struct Scheduler {
     topology: Topology,
     owner: String,
     publisher: Mutex<Option<Publisher>>,
+    ready: Readiness,
 }
 
 impl Scheduler {
@@ -101,22 +109,60 @@ impl Scheduler {
         redis.ping().await.map_err(|e| SchedulerError::NoRedis(format!("{url}: {e}")))?;
         let topology = Topology::new(&settings.queue)?;
         let owner = format!("pid{}-{:08x}", std::process::id(), fastrand::u32(..));
-        Ok(Scheduler { settings, schedules, redis, topology, owner, publisher: Mutex::new(None) })
+        let ready = Readiness::default();
+        Ok(Scheduler { settings, schedules, redis, topology, owner, publisher: Mutex::new(None), ready })
+    }
+
+    /// True while the scheduler can publish (see the module doc).
+    pub fn readiness(&self) -> Readiness {
+        self.ready.clone()
+    }
+
+    /// Makes sure a publishing connection is up (connecting if needed) and
+    /// sets readiness accordingly.
+    pub async fn check_broker(&self) -> Result<(), String> {
+        let mut publisher = self.publisher.lock().await;
+        self.ensure_publisher(&mut publisher).await
+    }
+
+    async fn ensure_publisher(&self, publisher: &mut Option<Publisher>) -> Result<(), String> {
+        if publisher.as_ref().is_some_and(|p| p.connection.status().connected() && p.channel.status().connected()) {
+            self.ready.set(true);
+            return Ok(());
+        }
+        *publisher = None;
+        match self.connect().await {
+            Ok(connected) => {
+                *publisher = Some(connected);
+                self.ready.set(true);
+                Ok(())
+            }
+            Err(e) => {
+                self.ready.set(false);
+                let error = crate::secret::redact(&e.to_string());
+                warn!(error = %error, "cannot reach the broker; not ready");
+                Err(format!("cannot reach the broker: {error}"))
+            }
+        }
     }
 
     /// Runs passes until `shutdown` turns true (or its sender is dropped).
     pub async fn run(&self, mut shutdown: watch::Receiver<bool>) {
         info!(schedules = self.schedules.entries.len(), origin = %self.schedules.origin, "scheduler started");
         while !*shutdown.borrow() {
+            let broker = self.check_broker().await;
             let reports = self.run_once(Utc::now()).await;
-            let retry =
-                reports.iter().any(|r| matches!(r.outcome, TickOutcome::Failed(_) | TickOutcome::InProgressElsewhere));
+            let retry = broker.is_err()
+                || reports
+                    .iter()
+                    .any(|r| matches!(r.outcome, TickOutcome::Failed(_) | TickOutcome::InProgressElsewhere));
             let sleep = if retry { RETRY_SLEEP } else { self.until_next_tick(Utc::now()) };
             tokio::select! {
                 _ = tokio::time::sleep(sleep) => {}
                 _ = shutdown.changed() => {}
             }
         }
+        self.ready.set(false);
         if let Some(publisher) = self.publisher.lock().await.take() {
             let _ = publisher.connection.close(200, "scheduler stopping".into()).await;
         }
@@ -225,19 +271,17 @@ impl Scheduler {
         job.job_id = schedule.job_id(tick);
         let body = serde_json::to_vec(&job).expect("jobs serialize");
         let mut publisher = self.publisher.lock().await;
-        if publisher.is_none() {
-            match self.connect().await {
-                Ok(connected) => *publisher = Some(connected),
-                Err(e) => return TickOutcome::Failed(format!("cannot reach the broker: {e}")),
-            }
+        if let Err(e) = self.ensure_publisher(&mut publisher).await {
+            return TickOutcome::Failed(e);
         }
         let channel = &publisher.as_ref().expect("connected above").channel;
         let properties = amqp::persistent_json(&job.job_id);
         match amqp::publish_confirmed(channel, "", &self.topology.jobs_queue, &body, properties).await {
             Ok(()) => TickOutcome::Published { job_id: job.job_id },
             Err(e) => {
-                // A broken channel is replaced on the next attempt.
+                // A broken channel is replaced on the next attempt; until then, not ready.
                 *publisher = None;
+                self.ready.set(false);
                 TickOutcome::Failed(format!("job {} was not published: {e}", job.job_id))
             }
         }
@@ -245,8 +289,8 @@ impl Scheduler {
 
     async fn connect(&self) -> lapin::Result<Publisher> {
         let connection = amqp::connect(&self.settings.queue, "scheduler").await?;
+        self.topology.declare(&connection).await?;
         let channel = amqp::confirm_channel(&connection).await?;
-        self.topology.declare(&channel).await?;
         Ok(Publisher { connection, channel })
     }
 

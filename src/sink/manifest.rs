@@ -231,6 +231,35 @@ impl Stats {
     }
 }
 
+/// What older versions wrote as a `failed` question's error when the cause
+/// was a fault that passes (they recorded it as final; this version retries).
+const TRANSIENT_ERRORS: &[&str] = &[
+    "pool timed out while waiting for an open connection",
+    "error communicating with database",
+    "connection refused",
+    "connection reset",
+    "broken pipe",
+    "terminating connection due to administrator command",
+    "server closed the connection unexpectedly",
+    "no space left on device",
+    "disk quota exceeded",
+    "os error 28",
+    "cannot connect",
+];
+
+impl QuestionRecord {
+    /// True for a `failed` record whose error is a transient fault (a
+    /// connection lost or refused, a pool timeout, a full disk): written by an
+    /// older version, it is not final, and a re-run answers the question again.
+    pub fn failed_transiently(&self) -> bool {
+        self.status == Status::Failed
+            && self.error.as_deref().is_some_and(|error| {
+                let error = error.to_ascii_lowercase();
+                TRANSIENT_ERRORS.iter().any(|pattern| error.contains(pattern))
+            })
+    }
+}
+
 impl Manifest {
     /// True when every question was answered.
     pub fn all_ok(&self) -> bool {

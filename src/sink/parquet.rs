@@ -58,8 +58,12 @@ use super::head::ObjectReader;
 
 /// Batches in flight between the query and the encoder.
 pub const CHANNEL_BATCHES: usize = 2;
-/// Estimated encoded size at which a row group is flushed.
-pub const ROW_GROUP_BYTES: usize = 32 * 1024 * 1024;
+/// Estimated encoded (compressed) size at which a row group is flushed. The
+/// row group being written is held in memory, so this bounds an export's
+/// memory whatever its length: at 32 MiB, tables whose rows compress to ~20
+/// bytes reached the 1 Mi-row cap first and a 5M-row export peaked 23% above
+/// a 500k-row one (issue 13); at 8 MiB both peak alike.
+pub const ROW_GROUP_BYTES: usize = 8 * 1024 * 1024;
 /// Rows at which a row group is flushed whatever its size.
 pub const ROW_GROUP_ROWS: usize = 1024 * 1024;
 /// zstd compression level (1 = fastest).
@@ -130,6 +134,52 @@ pub enum SinkError {
     Panicked { target: String },
 }
 
+impl SinkError {
+    /// True when the cause passes by itself: a full disk or quota, an I/O
+    /// error of the network kind, an object store that did not answer.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            SinkError::Io { source, .. } => io_is_transient(source),
+            SinkError::Parquet { source: ParquetError::External(e), .. } => {
+                e.downcast_ref::<io::Error>().is_some_and(io_is_transient)
+            }
+            SinkError::Store { source, .. } => store_is_transient(source),
+            _ => false,
+        }
+    }
+}
+
+/// ENOSPC, EDQUOT, the network kinds of I/O error, and an object store's
+/// transient failure carried inside an I/O error (a multipart upload's writes).
+pub fn io_is_transient(e: &io::Error) -> bool {
+    use io::ErrorKind::*;
+    if let Some(store) = e.get_ref().and_then(|inner| inner.downcast_ref::<object_store::Error>()) {
+        return store_is_transient(store);
+    }
+    matches!(e.raw_os_error(), Some(libc::ENOSPC | libc::EDQUOT))
+        || matches!(
+            e.kind(),
+            StorageFull | ConnectionRefused | ConnectionReset | ConnectionAborted | BrokenPipe | TimedOut | Interrupted
+        )
+}
+
+/// An object store error that a later attempt may not meet: anything but a
+/// refusal of the request itself (missing, invalid, forbidden, unsupported).
+fn store_is_transient(e: &object_store::Error) -> bool {
+    !matches!(
+        e,
+        object_store::Error::NotFound { .. }
+            | object_store::Error::InvalidPath { .. }
+            | object_store::Error::NotSupported { .. }
+            | object_store::Error::AlreadyExists { .. }
+            | object_store::Error::Precondition { .. }
+            | object_store::Error::NotImplemented
+            | object_store::Error::PermissionDenied { .. }
+            | object_store::Error::Unauthenticated { .. }
+            | object_store::Error::UnknownConfigurationKey { .. }
+    )
+}
+
 /// Controls one file being written; see [`spawn_parquet_writer`].
 #[derive(Debug)]
 pub struct ParquetWriterHandle {
@@ -183,10 +233,15 @@ impl ParquetWriterHandle {
         }
     }
 
-    /// Discards the temporary file or upload (also what happens if the handle is dropped without commit).
-    pub async fn abort(mut self) {
+    /// Discards the temporary file or upload (also what happens if the handle
+    /// is dropped without commit). Returns the writer's own failure, if it
+    /// failed before the abort (which is why a query sees its channel closed).
+    pub async fn abort(mut self) -> Option<SinkError> {
         self.commit.take();
-        let _ = self.join().await;
+        match self.join().await {
+            Err(SinkError::Aborted { .. }) | Ok(_) => None,
+            Err(e) => Some(e),
+        }
     }
 
     async fn join(&mut self) -> Result<Closed, SinkError> {
@@ -537,6 +592,21 @@ mod tests {
         tx.closed().await;
         assert!(tx.send(batch(&[Some(2)])).await.is_err());
         assert!(names_in(dir.path()).is_empty());
+    }
+
+    #[test]
+    fn full_disks_and_unavailable_stores_are_transient_refusals_are_not() {
+        let io = |source: io::Error| SinkError::Io { target: "t".into(), source };
+        assert!(io(io::Error::from_raw_os_error(libc::ENOSPC)).is_transient());
+        assert!(io(io::Error::from(io::ErrorKind::ConnectionRefused)).is_transient());
+        assert!(!io(io::Error::from(io::ErrorKind::PermissionDenied)).is_transient());
+        let store = |e: object_store::Error| io(io::Error::from(e));
+        let down = object_store::Error::Generic { store: "S3", source: "connection refused".into() };
+        assert!(store(down).is_transient());
+        let denied = object_store::Error::PermissionDenied { path: "p".into(), source: "no".into() };
+        assert!(!store(denied).is_transient());
+        let full = ParquetError::External(Box::new(io::Error::from_raw_os_error(libc::ENOSPC)));
+        assert!(SinkError::Parquet { target: "t".into(), source: full }.is_transient());
     }
 
     #[tokio::test]

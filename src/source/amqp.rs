@@ -5,6 +5,16 @@
 //! Invariants:
 //! * [`Topology::declare`] is idempotent: every worker and every publisher
 //!   declares the same durable objects with the same arguments at start.
+//!   Configuration drift cannot lock anyone out: a queue that already exists
+//!   with other arguments (say an `x-delivery-limit` from an older
+//!   `queue.max_deliveries`) is used as it is, after a warning that names the
+//!   argument and says how to apply the new one; the worker's own cap
+//!   (`queue.max_deliveries`, counted from the message's headers) applies either way.
+//! * Redeliveries after a job-level failure wait in `<jobs_queue>.retry`: a
+//!   copy is published there with a per-message TTL (`expiration`) and the
+//!   attempts so far in [`ATTEMPTS_HEADER`]; when the TTL passes, the broker
+//!   dead-letters it back to the jobs queue (default exchange, routing key =
+//!   the jobs queue).
 //! * [`publish_confirmed`] succeeds only when the broker confirmed (acked) the
 //!   message *and* did not return it; everything else is a [`PublishError`],
 //!   so a caller never mistakes "written to a socket" for "stored".
@@ -16,6 +26,8 @@ use lapin::options::{
 use lapin::types::{AMQPValue, FieldTable, LongString, ShortString};
 use lapin::{BasicProperties, Channel, Confirmation, Connection, ConnectionProperties, ExchangeKind};
 
+use tracing::warn;
+
 use crate::config::QueueSettings;
 
 /// The dead-letter exchange every jobs queue routes rejected messages to.
@@ -24,6 +36,11 @@ pub const DEAD_LETTER_EXCHANGE: &str = "sqlsynth.dlx";
 pub const ERROR_HEADER: &str = "x-sqlsynth-error";
 /// Set by quorum queues on redelivery: how many times the message was returned before.
 pub const DELIVERY_COUNT_HEADER: &str = "x-delivery-count";
+/// Set by the worker on a copy it sends to the retry queue: the deliveries
+/// (attempts) of the job so far. The broker's own count starts over with the copy.
+pub const ATTEMPTS_HEADER: &str = "x-sqlsynth-attempts";
+/// AMQP reply code of a declare whose arguments differ from the existing object's.
+const PRECONDITION_FAILED: u16 = 406;
 /// Longest reason text written into [`ERROR_HEADER`].
 const MAX_REASON_BYTES: usize = 2048;
 
@@ -34,6 +51,9 @@ pub struct Topology {
     pub jobs_queue: String,
     /// `<jobs_queue>.dead`, bound to [`DEAD_LETTER_EXCHANGE`] with routing key `<jobs_queue>`.
     pub dead_queue: String,
+    /// `<jobs_queue>.retry`: jobs waiting out their redelivery delay (per-message
+    /// TTL), dead-lettered back to the jobs queue when it passes.
+    pub retry_queue: String,
     /// Topic exchange results are published to, routing key = job id.
     pub results_exchange: String,
     /// The queue's `x-delivery-limit` and the worker's own cap.
@@ -64,16 +84,20 @@ impl Topology {
         Ok(Topology {
             jobs_queue: queue.jobs_queue.clone(),
             dead_queue: format!("{}.dead", queue.jobs_queue),
+            retry_queue: format!("{}.retry", queue.jobs_queue),
             results_exchange: queue.results_exchange.clone(),
             max_deliveries: queue.max_deliveries,
         })
     }
 
-    /// Declares exchanges, queues and bindings. Declaring what exists with the
-    /// same arguments is a no-op; different arguments (an existing classic
-    /// queue of the same name, another delivery limit) fail with
-    /// PRECONDITION_FAILED, which is reported rather than papered over.
-    pub async fn declare(&self, channel: &Channel) -> lapin::Result<()> {
+    /// Declares exchanges, queues and bindings on a channel of its own.
+    /// Declaring what exists with the same arguments is a no-op. A queue that
+    /// exists with different arguments (another delivery limit, a classic
+    /// queue of the same name) is used as it is: the broker's refusal is
+    /// logged with what differs and what to do, and the queue is checked to
+    /// exist (a passive declare) instead.
+    pub async fn declare(&self, connection: &Connection) -> lapin::Result<()> {
+        let mut channel = connection.create_channel().await?;
         let durable = ExchangeDeclareOptions { durable: true, ..ExchangeDeclareOptions::default() };
         channel
             .exchange_declare(DEAD_LETTER_EXCHANGE.into(), ExchangeKind::Direct, durable, FieldTable::default())
@@ -81,10 +105,9 @@ impl Topology {
         channel
             .exchange_declare(name(&self.results_exchange), ExchangeKind::Topic, durable, FieldTable::default())
             .await?;
-        let durable_queue = QueueDeclareOptions { durable: true, ..QueueDeclareOptions::default() };
         let mut dead_args = FieldTable::default();
         dead_args.insert("x-queue-type".into(), AMQPValue::LongString("quorum".into()));
-        channel.queue_declare(name(&self.dead_queue), durable_queue, dead_args).await?;
+        declare_queue(connection, &mut channel, &self.dead_queue, dead_args).await?;
         channel
             .queue_bind(
                 name(&self.dead_queue),
@@ -94,7 +117,13 @@ impl Topology {
                 FieldTable::default(),
             )
             .await?;
-        channel.queue_declare(name(&self.jobs_queue), durable_queue, self.jobs_queue_arguments()).await?;
+        declare_queue(connection, &mut channel, &self.jobs_queue, self.jobs_queue_arguments()).await?;
+        let mut retry_args = FieldTable::default();
+        retry_args.insert("x-queue-type".into(), AMQPValue::LongString("quorum".into()));
+        retry_args.insert("x-dead-letter-exchange".into(), AMQPValue::LongString("".into()));
+        retry_args.insert("x-dead-letter-routing-key".into(), AMQPValue::LongString(self.jobs_queue.as_str().into()));
+        declare_queue(connection, &mut channel, &self.retry_queue, retry_args).await?;
+        let _ = channel.close(200, "topology declared".into()).await;
         Ok(())
     }
 
@@ -106,6 +135,37 @@ impl Topology {
         args.insert("x-dead-letter-routing-key".into(), AMQPValue::LongString(self.jobs_queue.as_str().into()));
         args
     }
+}
+
+/// Declares a durable queue; if it exists with other arguments, warns with the
+/// broker's words and what to do, and checks it exists instead (on a new
+/// channel: the refusal closed the old one).
+async fn declare_queue(
+    connection: &Connection,
+    channel: &mut Channel,
+    queue: &str,
+    args: FieldTable,
+) -> lapin::Result<()> {
+    let durable = QueueDeclareOptions { durable: true, ..QueueDeclareOptions::default() };
+    let refusal = match channel.queue_declare(name(queue), durable, args).await {
+        Ok(_) => return Ok(()),
+        Err(e) => match e.kind() {
+            lapin::ErrorKind::ProtocolError(amqp) if amqp.get_id() == PRECONDITION_FAILED => {
+                amqp.get_message().as_str().to_string()
+            }
+            _ => return Err(e),
+        },
+    };
+    let argument = refusal.split('\'').nth(1).unwrap_or("an argument").to_string();
+    warn!(queue, argument = %argument, broker = %refusal,
+          "the queue exists with other arguments than this configuration's; using it as it is \
+           (the worker's own delivery cap, queue.max_deliveries, still applies). To apply the new \
+           arguments, let the queue drain, stop the workers and delete it (rabbitmqctl delete_queue <queue>); \
+           the next start declares it anew");
+    *channel = connection.create_channel().await?;
+    let passive = QueueDeclareOptions { passive: true, ..QueueDeclareOptions::default() };
+    channel.queue_declare(name(queue), passive, FieldTable::default()).await?;
+    Ok(())
 }
 
 /// Opens a connection named after its role (visible in the management UI).
@@ -171,10 +231,35 @@ pub fn persistent_json(message_id: &str) -> BasicProperties {
         .with_message_id(name(message_id))
 }
 
-/// How many times the broker delivered this message before (0 on the first delivery).
+/// How many times this job was delivered before (0 on the first delivery):
+/// the broker's count of this message plus the attempts its retry copies carry.
 pub fn delivery_count(properties: &BasicProperties) -> u32 {
+    header_u32(properties, DELIVERY_COUNT_HEADER).saturating_add(header_u32(properties, ATTEMPTS_HEADER))
+}
+
+/// The properties of a copy sent to the retry queue: the original ones,
+/// persistent, with [`ATTEMPTS_HEADER`] = `attempts`, the broker's delivery
+/// count removed, and expiring (back to the jobs queue) after `delay`.
+pub fn for_retry(original: &BasicProperties, attempts: u32, delay: std::time::Duration) -> BasicProperties {
+    let mut headers = original.headers().clone().unwrap_or_default();
+    let mut kept = FieldTable::default();
+    for (key, value) in headers.inner() {
+        if key.as_str() != DELIVERY_COUNT_HEADER && key.as_str() != "x-death" {
+            kept.insert(key.clone(), value.clone());
+        }
+    }
+    headers = kept;
+    headers.insert(ATTEMPTS_HEADER.into(), AMQPValue::LongLongInt(attempts.into()));
+    original
+        .clone()
+        .with_headers(headers)
+        .with_delivery_mode(2)
+        .with_expiration(delay.as_millis().max(1).to_string().into())
+}
+
+fn header_u32(properties: &BasicProperties, key: &str) -> u32 {
     let Some(headers) = properties.headers() else { return 0 };
-    match headers.inner().get(DELIVERY_COUNT_HEADER) {
+    match headers.inner().get(key) {
         Some(AMQPValue::LongLongInt(n)) => (*n).clamp(0, u32::MAX as i64) as u32,
         Some(AMQPValue::LongInt(n)) => (*n).max(0) as u32,
         Some(AMQPValue::LongUInt(n)) => *n,
@@ -229,6 +314,8 @@ mod tests {
             results_exchange: "sqlsynth.results".into(),
             prefetch: 4,
             max_deliveries: 5,
+            retry_delay_ms: 1000,
+            retry_delay_max_ms: 60_000,
             drain_timeout_ms: 1000,
             require_results_route: false,
         }
@@ -238,6 +325,7 @@ mod tests {
     fn the_dead_queue_follows_the_jobs_queue() {
         let topology = Topology::new(&settings("sqlsynth.jobs")).unwrap();
         assert_eq!(topology.dead_queue, "sqlsynth.jobs.dead");
+        assert_eq!(topology.retry_queue, "sqlsynth.jobs.retry");
         let args = topology.jobs_queue_arguments();
         assert_eq!(args.inner().get("x-delivery-limit"), Some(&AMQPValue::LongLongInt(5)));
         assert!(Topology::new(&settings(&"q".repeat(201))).is_err());
@@ -249,7 +337,14 @@ mod tests {
         assert_eq!(delivery_count(&BasicProperties::default()), 0);
         let mut headers = FieldTable::default();
         headers.insert(DELIVERY_COUNT_HEADER.into(), AMQPValue::LongLongInt(3));
-        assert_eq!(delivery_count(&BasicProperties::default().with_headers(headers)), 3);
+        let delivered = BasicProperties::default().with_headers(headers);
+        assert_eq!(delivery_count(&delivered), 3);
+        let retry = for_retry(&delivered, 4, std::time::Duration::from_millis(1500));
+        assert_eq!(delivery_count(&retry), 4, "the broker's count is replaced by the attempts");
+        assert_eq!(retry.expiration().as_ref().map(|e| e.as_str()), Some("1500"));
+        let mut again = retry.headers().clone().unwrap();
+        again.insert(DELIVERY_COUNT_HEADER.into(), AMQPValue::LongInt(1));
+        assert_eq!(delivery_count(&BasicProperties::default().with_headers(again)), 5);
     }
 
     #[test]

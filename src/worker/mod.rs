@@ -7,9 +7,20 @@
 //! |-------------------------------------------|------------------------------------------------------------|
 //! | manifest written (or already there)       | publish result (confirmed, mandatory), then ack            |
 //! | malformed job (JSON, shape, ids, source)  | dead-letter now, reason in `x-sqlsynth-error`              |
-//! | job-level failure (`JobFailure`)          | nack + requeue; on delivery `max_deliveries`, dead-letter  |
+//! | job-level failure (`JobFailure`)          | retry later (below); on delivery `max_deliveries`, dead-letter |
 //! | result not confirmed / nacked             | same as a job-level failure (the job is not acked)         |
+//! | delivered more than `max_deliveries` times| dead-letter without running (the worker died running it), unless its manifest exists |
 //! | result returned (no queue bound)          | ack and warn, unless `queue.require_results_route`         |
+//!
+//! Retrying later: a copy goes to `<jobs_queue>.retry` with a per-message TTL
+//! (`queue.retry_delay_ms` doubling per delivery, with jitter, capped at
+//! `queue.retry_delay_max_ms`) and the attempts so far in a header; the
+//! broker moves it back to the jobs queue when the TTL passes, and the
+//! original is acked once the copy is confirmed. If the copy cannot be
+//! published (or `retry_delay_ms = 0`), the original is requeued at once. The
+//! delivery cap counts the broker's `x-delivery-count` plus those attempts.
+//! A crash between the confirm and the ack leaves two copies of the job,
+//! which its idempotent output makes harmless.
 //!
 //! Dead-lettering *with a reason*: a reject cannot carry headers, so the
 //! worker publishes a copy of the message, with the reason header, to
@@ -21,7 +32,8 @@
 //!
 //! Invariants:
 //! * an ack is sent only after the manifest is durably written and the result
-//!   message is confirmed; an ack lapin reports as not sent means the broker
+//!   message is confirmed, or after a copy of the message is confirmed in the
+//!   retry or dead-letter queue; an ack lapin reports as not sent means the broker
 //!   will redeliver, and redelivery is safe (manifest exists: republish, ack);
 //! * one process never runs the same job twice at once (per-job lock), so a
 //!   redelivery that arrives while the first run is still going (after a
@@ -51,6 +63,7 @@ use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 use tracing::{debug, error, info, warn};
 
+use crate::backoff::Backoff;
 use crate::config::Settings;
 use crate::job::Job;
 use crate::metrics::InFlightGauge;
@@ -66,8 +79,8 @@ pub use health::Readiness;
 /// Header on result messages: true when the manifest already existed (redelivery).
 pub const REUSED_HEADER: &str = "x-sqlsynth-reused";
 
-const BACKOFF_START: Duration = Duration::from_millis(250);
-const BACKOFF_MAX: Duration = Duration::from_secs(15);
+/// Reconnecting to the broker: 250 ms doubling to 15 s.
+const RECONNECT: Backoff = Backoff::new(Duration::from_millis(250), Duration::from_secs(15));
 
 /// A consuming worker. One per process; jobs in flight share its pipeline.
 pub struct Worker {
@@ -160,7 +173,7 @@ impl Worker {
     /// Consumes until `shutdown` turns true (or its sender is dropped), then drains.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) -> anyhow::Result<()> {
         let mut in_flight = InFlight::default();
-        let mut backoff = BACKOFF_START;
+        let mut failures = 0;
         let settings = &self.shared.settings;
         let drain_timeout = Duration::from_millis(settings.queue.drain_timeout_ms);
         loop {
@@ -173,12 +186,12 @@ impl Worker {
                 Err(e) => {
                     self.readiness.set(false);
                     if consumed {
-                        backoff = BACKOFF_START;
+                        failures = 0;
                     }
-                    let delay = jitter(backoff);
+                    let delay = RECONNECT.delay(failures);
                     warn!(error = %redact(&e.to_string()), retry_in_ms = delay.as_millis() as u64,
                           jobs_in_flight = in_flight.tasks.len(), "broker session ended; reconnecting");
-                    backoff = (backoff * 2).min(BACKOFF_MAX);
+                    failures += 1;
                     let wait = tokio::time::sleep(delay);
                     tokio::pin!(wait);
                     loop {
@@ -210,9 +223,7 @@ impl Worker {
         let topology = &self.shared.topology;
         let connection = amqp::connect(&settings.queue, "worker").await?;
         let result = async {
-            let control = connection.create_channel().await?;
-            topology.declare(&control).await?;
-            control.close(200, "topology declared".into()).await?;
+            topology.declare(&connection).await?;
             let publish = amqp::confirm_channel(&connection).await?;
             let consume = connection.create_channel().await?;
             consume.basic_qos(settings.queue.prefetch, BasicQosOptions::default()).await?;
@@ -292,6 +303,17 @@ async fn handle_delivery(shared: Arc<Shared>, delivery: Delivery, publish: Chann
         }
     };
     let job_id = job.job_id.clone();
+    // Past the cap, only a finished job (whose result must still go out) runs.
+    if deliveries > topology.max_deliveries && !shared.pipeline.is_done(&job, &settings.output.root).await {
+        let reason = format!(
+            "gave up after {} deliveries: the worker stopped while running it (crashed or was killed)",
+            deliveries - 1
+        );
+        warn!(job_id = %job_id, reason = %reason, "dead-lettering the job");
+        metrics::counter!(DEAD_LETTERS_TOTAL, "reason" => "max_deliveries").increment(1);
+        dead_letter(&shared, &publish, &delivery, &reason, &broken).await;
+        return;
+    }
     info!(job_id = %job_id, questions = job.questions.len(), delivery = deliveries, "job received");
     let mut status = "failed";
     let failure = {
@@ -336,12 +358,48 @@ async fn handle_delivery(shared: Arc<Shared>, delivery: Delivery, publish: Chann
             dead_letter(&shared, &publish, &delivery, &reason, &broken).await;
         }
         Some(reason) => {
+            let queue = &settings.queue;
+            let backoff = Backoff::new(
+                Duration::from_millis(queue.retry_delay_ms),
+                Duration::from_millis(queue.retry_delay_max_ms),
+            );
+            let delay = backoff.delay(deliveries - 1);
             warn!(job_id = %job_id, delivery = deliveries, max_deliveries = topology.max_deliveries,
-                  reason = %reason, "job failed; requeueing");
-            let requeue = BasicNackOptions { requeue: true, ..BasicNackOptions::default() };
-            settle("nack", delivery.acker.nack(requeue).await);
+                  retry_in_ms = delay.as_millis() as u64, reason = %reason, "job failed; retrying later");
+            retry_later(&shared, &publish, &delivery, deliveries, delay, &broken).await;
         }
     }
+}
+
+/// Sends a copy to the retry queue, expiring back to the jobs queue after
+/// `delay`, then acks the original; requeues the original at once when the
+/// delay is zero or the copy is not confirmed.
+async fn retry_later(
+    shared: &Shared,
+    channel: &Channel,
+    delivery: &Delivery,
+    attempts: u32,
+    delay: Duration,
+    broken: &Notify,
+) {
+    if !delay.is_zero() {
+        let properties = amqp::for_retry(&delivery.properties, attempts, delay);
+        let retry_queue = &shared.topology.retry_queue;
+        match amqp::publish_confirmed(channel, "", retry_queue, &delivery.data, properties).await {
+            Ok(()) => {
+                settle("ack", delivery.acker.ack(BasicAckOptions::default()).await);
+                return;
+            }
+            Err(e) => {
+                warn!(error = %e, "cannot park the job in the retry queue; requeueing it at once");
+                if matches!(e, PublishError::Broker(_)) {
+                    broken.notify_one();
+                }
+            }
+        }
+    }
+    let requeue = BasicNackOptions { requeue: true, ..BasicNackOptions::default() };
+    settle("nack", delivery.acker.nack(requeue).await);
 }
 
 /// The `status` label of `sqlsynth_jobs_total` for a job that ran to its manifest.
@@ -405,10 +463,6 @@ impl JobLocks {
         };
         lock.lock_owned().await
     }
-}
-
-fn jitter(delay: Duration) -> Duration {
-    delay.mul_f64(0.75 + fastrand::f64() * 0.5)
 }
 
 /// A receiver that turns true on SIGTERM or SIGINT.

@@ -22,8 +22,8 @@ use serde::Serialize;
 use serde_json::Value;
 use tracing::{debug, warn};
 
+use crate::backoff::retry_delay;
 use crate::config::SynthSettings;
-use crate::execute::retry_delay;
 use crate::metrics::names::LLM_RETRIES_TOTAL;
 use crate::secret::{SecretString, redact};
 
