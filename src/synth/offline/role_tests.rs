@@ -80,20 +80,3 @@ fn a_many_to_many_link_to_the_group_repeats_rows_only_across_groups() {
         .reason;
     assert!(reason.contains("counted more than once"), "orders repeat once per line of a tagged product: {reason}");
 }
-
-#[test]
-fn probe_many() {
-    let synth = super::OfflineSynthesizer::new(&super::fixtures::lending(crate::dialect::Dialect::Postgres), &std::collections::BTreeMap::new(), 0.6);
-    for q in [
-        "What is the most loaned book?", "Which genre is loaned most?", "Which books were loaned the most?",
-        "Top 5 books by number of loans", "Which staff member made the most loans?", "Which staff handled the most loans?",
-        "Top 5 members by total fine amount", "Top 3 members by fines", "Which members have the highest total fines?",
-        "Which member has paid the most in fines?", "Which staff member supervises the most staff?",
-        "How many loans has each staff member processed?", "Fines not yet paid", "How many fines are unpaid?",
-        "How many loans are outstanding?", "Most popular genre", "Which books are the most popular?",
-        "Top 10 most loaned books", "Which book titles were loaned more than 3 times?", "Members with no fines",
-        "Number of loans per month in 2005", "Which country has the most members?", "List members from Canada and their emails",
-    ] {
-        eprintln!("Q {q}\n  {:?}", synth.synthesize(q).map(|a| a.sql).map_err(|a| a.reason));
-    }
-}
