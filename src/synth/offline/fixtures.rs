@@ -14,6 +14,19 @@ use super::catalog::{Catalog, ColumnId, TableId};
 use super::linking::{Item, Linker};
 use super::tokens::tokenize;
 
+/// The SQL the synthesizer gives for `question` (default settings), or a panic with its reason.
+pub(crate) fn answer(synth: &super::OfflineSynthesizer, question: &str) -> String {
+    synth.synthesize(question).map(|a| a.sql).unwrap_or_else(|a| panic!("{question}: {}", a.reason))
+}
+
+/// Why the synthesizer abstains on `question`, or a panic with the SQL it gave.
+pub(crate) fn refusal(synth: &super::OfflineSynthesizer, question: &str) -> String {
+    match synth.synthesize(question) {
+        Ok(answer) => panic!("{question} should abstain, gave {}", answer.sql),
+        Err(abstention) => abstention.reason,
+    }
+}
+
 pub(crate) fn column(name: &str, data_type: &str, samples: &[&str]) -> Column {
     Column {
         name: name.into(),

@@ -13,14 +13,11 @@ fn synth() -> OfflineSynthesizer {
 }
 
 fn sql(question: &str) -> String {
-    synth().synthesize(question).map(|a| a.sql).unwrap_or_else(|a| panic!("{question}: {}", a.reason))
+    fixtures::answer(&synth(), question)
 }
 
 fn refusal(question: &str) -> String {
-    match synth().synthesize(question) {
-        Ok(answer) => panic!("{question} should abstain, gave {}", answer.sql),
-        Err(abstention) => abstention.reason,
-    }
+    fixtures::refusal(&synth(), question)
 }
 
 #[test]
@@ -313,7 +310,7 @@ fn how_much_of_a_table_totals_the_number_its_rows_hold() {
         vec![fixtures::fk("branch_id", "branch", "branch_id"), fixtures::fk("book_id", "book", "book_id")],
     ));
     let synth = OfflineSynthesizer::new(&schema, &BTreeMap::new(), 0.6);
-    let sql = |q: &str| synth.synthesize(q).map(|a| a.sql).unwrap_or_else(|a| panic!("{q}: {}", a.reason));
+    let sql = |q: &str| fixtures::answer(&synth, q);
     let total = r#"SELECT SUM("inventory"."copies_on_hand") AS "total_copies_on_hand" FROM "inventory""#;
     assert_eq!(sql("How much stock do we hold?"), total);
     assert_eq!(sql("What is the total inventory?"), total);
@@ -352,7 +349,7 @@ fn durations_convert_to_the_unit_the_question_names() {
         vec![],
     ));
     let synth = OfflineSynthesizer::new(&schema, &BTreeMap::new(), 0.6);
-    let sql = |q: &str| synth.synthesize(q).map(|a| a.sql).unwrap_or_else(|a| panic!("{q}: {}", a.reason));
+    let sql = |q: &str| fixtures::answer(&synth, q);
     assert_eq!(
         sql("What is the average recording duration in minutes?"),
         r#"SELECT AVG("recording"."duration_ms") / 60000.0 AS "avg_minutes" FROM "recording""#
@@ -395,7 +392,7 @@ fn inactive_is_not_active_and_a_boolean_flag_compares_with_true_on_postgres() {
     let member = schema.tables.iter().position(|t| t.name == "member").expect("member");
     schema.tables[member].columns.push(fixtures::column("active", "boolean", &[]));
     let synth = OfflineSynthesizer::new(&schema, &BTreeMap::new(), 0.6);
-    let sql = |q: &str| synth.synthesize(q).map(|a| a.sql).unwrap_or_else(|a| panic!("{q}: {}", a.reason));
+    let sql = |q: &str| fixtures::answer(&synth, q);
     assert!(sql("How many active members are there?").ends_with(r#"WHERE "member"."active" = TRUE"#));
     let inactive = sql("List the inactive members");
     assert!(inactive.contains(r#"WHERE ("member"."active" = FALSE OR "member"."active" IS NULL)"#), "{inactive}");

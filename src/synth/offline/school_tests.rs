@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::OfflineSynthesizer;
-use super::fixtures::{school, trade};
+use super::fixtures::{self, school, trade};
 use crate::dialect::Dialect;
 
 fn synth() -> OfflineSynthesizer {
@@ -14,14 +14,11 @@ fn synth() -> OfflineSynthesizer {
 }
 
 fn sql(question: &str) -> String {
-    synth().synthesize(question).map(|a| a.sql).unwrap_or_else(|a| panic!("{question}: {}", a.reason))
+    fixtures::answer(&synth(), question)
 }
 
 fn refusal(question: &str) -> String {
-    match synth().synthesize(question) {
-        Ok(answer) => panic!("{question} should abstain, gave {}", answer.sql),
-        Err(abstention) => abstention.reason,
-    }
+    fixtures::refusal(&synth(), question)
 }
 
 #[test]
@@ -88,17 +85,13 @@ fn an_aggregate_named_before_the_measure_compares_it_per_row() {
 #[test]
 fn a_participle_that_begins_a_named_tables_name_says_what_its_relationship_says() {
     let trade = OfflineSynthesizer::new(&trade(Dialect::Postgres), &BTreeMap::new(), 0.6);
-    let shipped = trade
-        .synthesize("Which shipper shipped the most orders?")
-        .map(|a| a.sql)
-        .unwrap_or_else(|a| panic!("{}", a.reason));
+    let shipped = fixtures::answer(&trade, "Which shipper shipped the most orders?");
     assert!(
         shipped.contains(r#"FROM "orders" JOIN "shipper" ON "orders"."ship_via" = "shipper"."shipper_id""#),
         "{shipped}"
     );
     assert!(shipped.ends_with(r#"ORDER BY "order_count" DESC, "shipper"."shipper_id" LIMIT 1"#), "{shipped}");
-    let out =
-        trade.synthesize("Products that are out of stock").map(|a| a.sql).unwrap_or_else(|a| panic!("{}", a.reason));
+    let out = fixtures::answer(&trade, "Products that are out of stock");
     assert!(out.contains(r#"WHERE "product"."units_in_stock" <= 0"#), "{out}");
     // A participle no named table begins stays a doubt.
     assert!(trade.synthesize("Which shipper admired the most orders?").is_err());
@@ -107,7 +100,7 @@ fn a_participle_that_begins_a_named_tables_name_says_what_its_relationship_says(
 #[test]
 fn ordered_is_buying_unless_a_word_about_sorting_follows() {
     let trade = OfflineSynthesizer::new(&trade(Dialect::Postgres), &BTreeMap::new(), 0.6);
-    let sql = |q: &str| trade.synthesize(q).map(|a| a.sql).unwrap_or_else(|a| panic!("{q}: {}", a.reason));
+    let sql = |q: &str| fixtures::answer(&trade, q);
     assert!(
         sql("Which products have never been ordered?").contains(r#"WHERE NOT EXISTS (SELECT 1 FROM "order_details""#)
     );
@@ -122,7 +115,7 @@ fn a_quantity_is_the_order_lines_not_a_products_stock_level() {
     for question in
         ["Total quantity per product", "Total quantity sold per product", "Which product sold the most units?"]
     {
-        let sql = trade.synthesize(question).map(|a| a.sql).unwrap_or_else(|a| panic!("{question}: {}", a.reason));
+        let sql = fixtures::answer(&trade, question);
         assert!(sql.contains(r#"SUM("order_details"."quantity")"#), "{question}: {sql}");
         assert!(!sql.contains("units_in_stock"), "{question}: {sql}");
     }

@@ -125,15 +125,8 @@ impl Reader<'_> {
             return Ok(Select::Aggregate { func, measure: self.measure(m) });
         }
         if func == AggFunc::Sum
-            && let Some(entity) = self.next_where(at + 1, |j| self.is_entity(j), |_| false)
+            && let Some(measure) = self.take_total_of_rows(at)?
         {
-            let entity_ref = self.entity(entity)?;
-            self.mark([at, entity]);
-            let measure = Measure::Concept {
-                concept: Concept::Money,
-                text: entity_ref.text.clone(),
-                qualifier: Some(entity_ref.link),
-            };
             return Ok(Select::Aggregate { func, measure });
         }
         Err(abstain(format!("could not tell what '{text}' applies to")))

@@ -337,6 +337,16 @@ impl<'a> Reader<'a> {
         (one_table && self.free(j)).then(|| EntityRef { link: *first, text: self.items[j].text.clone() })
     }
 
+    /// "total fines", "by total orders": the amount of the rows of the table
+    /// named after the keyword at `at` (the resolver finds their money
+    /// column, or their lines'). Marks both; `None` when no table follows.
+    fn take_total_of_rows(&mut self, at: usize) -> Result<Option<Measure>, Abstention> {
+        let Some(entity) = self.next_where(at + 1, |j| self.is_entity(j), |_| false) else { return Ok(None) };
+        let rows = self.entity(entity)?;
+        self.mark([at, entity]);
+        Ok(Some(Measure::Concept { concept: Concept::Money, text: rows.text, qualifier: Some(rows.link) }))
+    }
+
     /// A table named by a past participle of its name ("loaned" -> `loan`):
     /// a verb saying what happened, not a noun for the rows asked about.
     fn is_participle(&self, i: usize) -> bool {

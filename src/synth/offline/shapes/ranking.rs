@@ -287,19 +287,10 @@ impl Reader<'_> {
         };
         let Some(measure_at) = measure_at else {
             // "by total fines": the money of the rows named, as "total fines per country" reads.
-            let Some(entity) =
-                self.next_where(at + 1, |j| self.is_entity(j), |_| false).filter(|_| func == Some(AggFunc::Sum))
-            else {
+            if func != Some(AggFunc::Sum) {
                 return Ok(None);
-            };
-            let qualifier = self.entity(entity)?;
-            self.mark([at, entity]);
-            let measure = Measure::Concept {
-                concept: Concept::Money,
-                text: qualifier.text.clone(),
-                qualifier: Some(qualifier.link),
-            };
-            return Ok(Some(RankKey::Measure(func, measure)));
+            }
+            return Ok(self.take_total_of_rows(at)?.map(|measure| RankKey::Measure(func, measure)));
         };
         self.mark([at, measure_at]);
         Ok(Some(RankKey::Measure(func, self.measure(measure_at))))
