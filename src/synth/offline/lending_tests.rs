@@ -546,3 +546,11 @@ fn one_related_rows_value_is_not_their_total() {
     let reason = refusal("Which members have a fine amount above 40?");
     assert!(reason.contains("any one of them or their total"), "{reason}");
 }
+
+#[test]
+fn a_number_then_in_and_a_table_is_not_a_count_of_its_rows() {
+    assert!(sql("Which members have more than 5 loans?").contains("HAVING COUNT(*) > 5"));
+    // "more than 40 in fines" is an amount, not 40 fines.
+    let reason = refusal("Which members have more than 40 in fines?");
+    assert!(reason.contains("more than 40"), "{reason}");
+}

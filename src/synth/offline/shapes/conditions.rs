@@ -80,7 +80,8 @@ impl Reader<'_> {
                 let entity = self.event_rows(verb).expect("an event table");
                 self.mark([verb, i + 2]);
                 self.filters.push(Filter::CountOf { entity, op, number });
-            } else if self.is_entity(i + 2) {
+            } else if self.is_entity(i + 2) && self.items[i + 2].touches_previous {
+                // "more than 5 loans"; not "more than 40 in fines", which is an amount.
                 let entity = self.entity(i + 2)?;
                 self.mark([i + 2]);
                 self.filters.push(Filter::CountOf { entity, op, number });
