@@ -13,7 +13,7 @@ use crate::dialect::Dialect;
 use super::catalog::{Catalog, ColumnId};
 use super::joins::{JoinTree, NodeId};
 use super::shapes::{AggFunc, ComparisonKind, Period, PeriodComparison, YearMonth};
-use super::vocabulary::CompareOp;
+use super::vocabulary::{CompareOp, DateUnit};
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Expr {
@@ -53,6 +53,13 @@ pub(crate) enum Literal {
     AverageOf(Box<Expr>),
     /// The first day of a month.
     Date(YearMonth),
+    /// A day counted from the day the query runs: today (or the start of
+    /// this month or year, when `calendar`) plus `offset` units.
+    Relative {
+        unit: DateUnit,
+        offset: i32,
+        calendar: bool,
+    },
     /// `(SELECT AVG(peer.value) FROM <its table> AS peer WHERE peer.key =
     /// <row>.key)`: the average over the rows sharing the row's `key` (a
     /// foreign key: "the average salary of their department").
@@ -470,6 +477,7 @@ impl Writer<'_> {
                 format!("(SELECT AVG({}) FROM {})", inner.expr(&rebased(expr)), inner.tables_clause())
             }
             Literal::Date(ym) => self.dialect.quote_str(&format!("{:04}-{:02}-01", ym.year, ym.month)),
+            Literal::Relative { unit, offset, calendar } => relative_date(self.dialect, *unit, *offset, *calendar),
             Literal::Expr(expr) => self.expr(expr),
             Literal::AverageOfTotals { total, key, tree } => {
                 let inner = Writer { catalog: self.catalog, dialect: self.dialect, tree };
@@ -555,6 +563,46 @@ fn format_number(n: f64) -> String {
     if n.fract() == 0.0 && n.abs() < 1e15 { format!("{}", n as i64) } else { format!("{n}") }
 }
 
+/// Today (or the first day of this month or year, when `calendar`) plus
+/// `offset` days, months or years, computed by the database when the query
+/// runs: a cached answer never goes stale. SQLite's `'now'` is UTC;
+/// PostgreSQL's `CURRENT_DATE` and MySQL's `CURDATE()` follow the session's
+/// time zone.
+fn relative_date(dialect: Dialect, unit: DateUnit, offset: i32, calendar: bool) -> String {
+    let (name, sqlite_start) = match unit {
+        DateUnit::Day => ("day", None),
+        DateUnit::Month => ("month", Some("start of month")),
+        DateUnit::Year => ("year", Some("start of year")),
+    };
+    match dialect {
+        Dialect::Postgres => {
+            let base = match (calendar, unit) {
+                (true, DateUnit::Month | DateUnit::Year) => format!("date_trunc('{name}', CURRENT_DATE)"),
+                _ => "CURRENT_DATE".to_string(),
+            };
+            match offset {
+                0 => format!("CAST({base} AS DATE)"),
+                _ => format!("CAST({base} + INTERVAL '{offset} {name}' AS DATE)"),
+            }
+        }
+        Dialect::Sqlite => {
+            let start = sqlite_start.filter(|_| calendar).map(|s| format!(", '{s}'")).unwrap_or_default();
+            let shift = if offset == 0 { String::new() } else { format!(", '{offset:+} {name}'") };
+            format!("date('now'{start}{shift})")
+        }
+        Dialect::MySql => {
+            let base = match (calendar, unit) {
+                (true, DateUnit::Month) => "DATE_FORMAT(CURDATE(), '%Y-%m-01')",
+                (true, DateUnit::Year) => "MAKEDATE(YEAR(CURDATE()), 1)",
+                _ => "CURDATE()",
+            };
+            match offset {
+                0 => format!("CAST({base} AS DATE)"),
+                _ => format!("CAST({base} + INTERVAL {offset} {} AS DATE)", name.to_uppercase()),
+            }
+        }
+    }
+}
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -632,6 +680,29 @@ mod tests {
         {
             let parsed = sqlparser::parser::Parser::parse_sql(dialect.parser_dialect().as_ref(), &sql);
             assert!(parsed.is_ok(), "{dialect}: {sql}");
+        }
+    }
+
+    #[test]
+    fn dates_relative_to_today_are_left_to_the_database_in_each_dialect() {
+        let cases = [
+            (Dialect::Sqlite, DateUnit::Month, -1, true, "date('now', 'start of month', '-1 month')"),
+            (Dialect::Sqlite, DateUnit::Day, 0, true, "date('now')"),
+            (Dialect::Sqlite, DateUnit::Day, -30, false, "date('now', '-30 day')"),
+            (
+                Dialect::Postgres,
+                DateUnit::Year,
+                -1,
+                true,
+                "CAST(date_trunc('year', CURRENT_DATE) + INTERVAL '-1 year' AS DATE)",
+            ),
+            (Dialect::Postgres, DateUnit::Day, 1, true, "CAST(CURRENT_DATE + INTERVAL '1 day' AS DATE)"),
+            (Dialect::MySql, DateUnit::Month, 0, true, "CAST(DATE_FORMAT(CURDATE(), '%Y-%m-01') AS DATE)"),
+            (Dialect::MySql, DateUnit::Year, 1, true, "CAST(MAKEDATE(YEAR(CURDATE()), 1) + INTERVAL 1 YEAR AS DATE)"),
+            (Dialect::MySql, DateUnit::Day, -7, false, "CAST(CURDATE() + INTERVAL -7 DAY AS DATE)"),
+        ];
+        for (dialect, unit, offset, calendar, expected) in cases {
+            assert_eq!(relative_date(dialect, unit, offset, calendar), expected, "{dialect}");
         }
     }
 }

@@ -12,7 +12,7 @@ use super::catalog::{Catalog, bare_name};
 use super::joins::JoinTree;
 use super::render::{Expr, Literal, OrderKey, Predicate, Query, Wrap};
 use super::shapes::AggFunc;
-use super::vocabulary::CompareOp;
+use super::vocabulary::{CompareOp, DateUnit};
 
 /// The restatement of `query`.
 pub(crate) fn restate(catalog: &Catalog, query: &Query) -> String {
@@ -176,6 +176,7 @@ impl Words<'_> {
                     Literal::Number(n) => format!("{n}"),
                     Literal::AverageOf(inner) => format!("the average {}", self.expr(inner)),
                     Literal::Date(ym) => format!("{:04}-{:02}-01", ym.year, ym.month),
+                    Literal::Relative { unit, offset, calendar } => relative_words(*unit, *offset, *calendar),
                     Literal::Expr(other) => self.expr(other),
                     Literal::AverageOfTotals { total, key, tree } => {
                         let inner = Words { catalog: self.catalog, tree };
@@ -235,5 +236,24 @@ fn function_word(func: AggFunc) -> &'static str {
         AggFunc::Avg => "average",
         AggFunc::Min => "minimum",
         AggFunc::Max => "maximum",
+    }
+}
+
+/// "today", "the start of this month", "30 days before today", "the start of the month 1 month before this one".
+fn relative_words(unit: DateUnit, offset: i32, calendar: bool) -> String {
+    let name = match unit {
+        DateUnit::Day => "day",
+        DateUnit::Month => "month",
+        DateUnit::Year => "year",
+    };
+    let base = match (calendar, unit) {
+        (true, DateUnit::Month | DateUnit::Year) => format!("the start of this {name}"),
+        _ => "today".to_string(),
+    };
+    let plural = if offset.abs() == 1 { "" } else { "s" };
+    match offset {
+        0 => base,
+        n if n < 0 => format!("{base} minus {} {name}{plural}", -n),
+        n => format!("{base} plus {n} {name}{plural}"),
     }
 }

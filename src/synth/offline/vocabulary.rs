@@ -289,6 +289,26 @@ pub(crate) const MONTHS: &[&str] = &[
     "december",
 ];
 
+/// A unit of calendar time for dates relative to today.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum DateUnit {
+    Day,
+    Month,
+    Year,
+}
+
+/// Dates relative to today, from `from` units back (negative) to `until`
+/// (exclusive; `None`: no end). `calendar`: counted from the start of the
+/// current unit ("last month": the whole previous month); otherwise from
+/// today ("in the last 30 days": today minus 30 days onwards).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct RelativeSpan {
+    pub unit: DateUnit,
+    pub from: i32,
+    pub until: Option<i32>,
+    pub calendar: bool,
+}
+
 /// A question keyword: a word or phrase with a structural meaning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Keyword {
@@ -356,7 +376,10 @@ pub(crate) enum Keyword {
     Share {
         percent: bool,
     },
+    /// A relative date phrase this reader cannot answer ("next week", "ago").
     RelativeTime,
+    /// "yesterday", "last month", "in the last 30 days": dates counted from today.
+    Relative(RelativeSpan),
     Write,
     /// "change", "difference": one period's figure minus another's.
     Change,

@@ -48,7 +48,7 @@ use super::vocabulary::{
     CONCEPT_WORDS, CompareOp, Concept, EVENT_VERBS, IRREGULAR_PARTICIPLES, KEYWORDS, Keyword, MAX_KEYWORD_WORDS,
     OPENERS, PERIODS, RELATIVE_TIME_MODIFIERS, STOPWORDS, SYNONYMS, WRITE_VERBS, special_keyword,
 };
-use phrases::{month_at, period_over_period_at, quarter_at, reports_at, wide_at};
+use phrases::{month_at, period_over_period_at, quarter_at, relative_at, reports_at, wide_at};
 use values::NamePart;
 
 /// How well a word matches a column name.
@@ -284,6 +284,9 @@ impl Linker {
         {
             let rows = ItemKind::Entity(vec![EntityLink { table: *table, role: None }]);
             return (len, Some(item(rows, &tokens[i..i + len], false)));
+        }
+        if let Some((len, span)) = relative_at(tokens, i) {
+            return (len, Some(item(ItemKind::Keyword(Keyword::Relative(span)), &tokens[i..i + len], false)));
         }
         if let Some((len, quarter)) = quarter_at(tokens, i) {
             return (len, Some(item(ItemKind::Quarter(quarter), &tokens[i..i + len], false)));

@@ -7,6 +7,7 @@ use super::*;
 use crate::synth::offline::catalog::Catalog;
 use crate::synth::offline::fixtures::{column_id, indexed_shop_catalog, link, shop_catalog, table_id};
 use crate::synth::offline::tokens::tokenize;
+use crate::synth::offline::vocabulary::{DateUnit, RelativeSpan};
 
 fn kinds(question: &str) -> Vec<ItemKind> {
     link(question, &[]).into_iter().map(|item| item.kind).collect()
@@ -118,7 +119,13 @@ fn numbers_months_and_keywords_link_as_such() {
 fn write_requests_relative_dates_and_unknown_words_are_marked() {
     assert_eq!(kinds("delete customers")[0], ItemKind::Keyword(Keyword::Write));
     assert_eq!(kinds("please add a customer")[0], ItemKind::Keyword(Keyword::Write));
-    assert_eq!(kinds("orders last year")[1], ItemKind::Keyword(Keyword::RelativeTime));
+    assert_eq!(kinds("orders next year")[1], ItemKind::Keyword(Keyword::RelativeTime));
+    let last_year = RelativeSpan { unit: DateUnit::Year, from: -1, until: Some(0), calendar: true };
+    assert_eq!(kinds("orders last year")[1], ItemKind::Keyword(Keyword::Relative(last_year)));
+    let past_days = RelativeSpan { unit: DateUnit::Day, from: -30, until: None, calendar: false };
+    assert_eq!(kinds("orders in the past 30 days")[1], ItemKind::Keyword(Keyword::Relative(past_days)));
+    let two_weeks = RelativeSpan { unit: DateUnit::Day, from: -14, until: None, calendar: false };
+    assert_eq!(kinds("orders in the last 2 weeks")[1], ItemKind::Keyword(Keyword::Relative(two_weeks)));
     assert_eq!(kinds("the loyalty of the customers"), [ItemKind::Unknown, entity("customer")]);
     assert!(kinds("what are the").iter().all(|k| *k == ItemKind::Keyword(Keyword::Which)));
 }

@@ -260,6 +260,21 @@ impl Resolver<'_> {
                 let month_of = Expr::Month(Box::new(Expr::Column { node, column }));
                 draft.filters.push(Predicate::Compare(month_of, CompareOp::Eq, Literal::Number(f64::from(*month))));
             }
+            Filter::Recent { column, span } => {
+                let (node, column) = self.date_column(&mut draft.tree, column.as_ref())?;
+                if self.catalog.column(column).year {
+                    return Err(abstain(format!(
+                        "{} holds years, not dates: name the year instead",
+                        self.catalog.describe(column)
+                    )));
+                }
+                let date = Expr::Column { node, column };
+                let bound = |offset: i32| Literal::Relative { unit: span.unit, offset, calendar: span.calendar };
+                draft.filters.push(Predicate::Compare(date.clone(), CompareOp::Ge, bound(span.from)));
+                if let Some(until) = span.until {
+                    draft.filters.push(Predicate::Compare(date, CompareOp::Lt, bound(until)));
+                }
+            }
             Filter::CountOf { .. } => {}
         }
         Ok(())

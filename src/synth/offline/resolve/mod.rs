@@ -124,7 +124,7 @@ fn named_tables(frame: &Frame) -> Vec<TableId> {
             Filter::AboveAverage { measure, .. } | Filter::CompareWithRole { measure, .. } => {
                 add(measure_qualifier(measure).as_ref())
             }
-            Filter::Period(_) | Filter::MonthOfYear { .. } => {}
+            Filter::Period(_) | Filter::MonthOfYear { .. } | Filter::Recent { .. } => {}
         }
     }
     for entity in &frame.context {
@@ -642,6 +642,7 @@ fn query_columns(query: &Query) -> Vec<ColumnId> {
                 Literal::Number(_)
                 | Literal::AverageOf(_)
                 | Literal::Date(_)
+                | Literal::Relative { .. }
                 | Literal::AverageWithin { .. }
                 | Literal::AverageOfTotals { .. },
             )

@@ -351,6 +351,18 @@ impl Reader<'_> {
                     self.filters.push(Filter::MonthOfYear { column, month: *month });
                     continue;
                 }
+                (_, Some(Keyword::Relative(span))) => {
+                    if comparing {
+                        return Err(abstain(format!(
+                            "comparing '{}' with another period is not supported offline; name the years",
+                            self.items[i].text
+                        )));
+                    }
+                    self.mark([i]);
+                    let column = self.take_date_attribute(i);
+                    self.filters.push(Filter::Recent { column, span });
+                    continue;
+                }
                 (ItemKind::Number(_), _) if year(self, i).is_some() => {
                     // "in 2021", or "in 2021 and 2022" / "2021 or 2022": consecutive years only.
                     let mut last = i;

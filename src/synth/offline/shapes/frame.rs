@@ -6,7 +6,7 @@
 //! ([`AttributeRef`], [`Measure`]); nothing here has chosen a column yet.
 
 use crate::synth::offline::linking::{ColumnLink, EntityLink, ValueLink};
-use crate::synth::offline::vocabulary::{CompareOp, Concept, Keyword};
+use crate::synth::offline::vocabulary::{CompareOp, Concept, Keyword, RelativeSpan};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum AggFunc {
@@ -239,6 +239,12 @@ pub(crate) enum Filter {
     },
     /// Dates in a period.
     Period(Period),
+    /// "orders yesterday", "hires in the last 30 days": dates counted from
+    /// the day the query runs, so a cached answer stays right.
+    Recent {
+        column: Option<AttributeRef>,
+        span: RelativeSpan,
+    },
     MonthOfYear {
         column: Option<AttributeRef>,
         month: u32,

@@ -17,8 +17,11 @@
 //! grouping and ordering; this file holds the reader and the leftover check.
 //!
 //! Invariants: every item is used by exactly one rule or reported; a write
-//! request, a negation or a relative date makes the question unanswerable here
-//! (an error, not a doubt), because ignoring it would give a wrong answer.
+//! request, a negation no rule reads or a relative date other than those
+//! counted from today ("yesterday", "last month", "the last 30 days": the
+//! database computes them when the query runs) makes the question
+//! unanswerable here (an error, not a doubt), because ignoring it would give
+//! a wrong answer.
 
 mod comparison;
 mod conditions;
@@ -112,7 +115,7 @@ fn single_figure(select: Select) -> Result<Select, Abstention> {
     }
 }
 
-/// Write requests and relative dates cannot be answered correctly here.
+/// Write requests and relative dates this reader does not count from today cannot be answered correctly here.
 fn refuse_unanswerable(items: &[Item]) -> Result<(), Abstention> {
     for item in items {
         match item.kind {
@@ -124,7 +127,7 @@ fn refuse_unanswerable(items: &[Item]) -> Result<(), Abstention> {
             }
             ItemKind::Keyword(Keyword::RelativeTime) => {
                 return Err(abstain(format!(
-                    "dates relative to today ('{}') are not supported offline; name the year",
+                    "'{}' is not a date this reader can count from today; say 'today', 'yesterday', 'this month', 'last year' or 'the last 30 days', or name the year",
                     item.text
                 )));
             }

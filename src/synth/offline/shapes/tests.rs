@@ -1,7 +1,7 @@
 //! How questions are read into frames on the shop fixture, and what is refused.
 use super::*;
 use crate::synth::offline::fixtures::{link, shop_catalog, table_id};
-use crate::synth::offline::vocabulary::{CompareOp, Concept};
+use crate::synth::offline::vocabulary::{CompareOp, Concept, DateUnit, RelativeSpan};
 
 fn frame(question: &str) -> Frame {
     let mut confidence = Confidence::default();
@@ -157,10 +157,20 @@ fn quoted_strings_compare_with_the_named_table_or_column() {
 }
 
 #[test]
-fn write_requests_negations_and_relative_dates_are_refused() {
+fn write_requests_negations_and_unreadable_relative_dates_are_refused() {
     assert!(refusal("Delete all customers").contains("read-only"));
     assert!(refusal("customers not more than 3").contains("negates"));
-    assert!(refusal("orders this year").contains("relative"));
+    assert!(refusal("orders next year").contains("count from today"));
+    assert!(refusal("orders 3 days ago").contains("count from today"));
+}
+
+#[test]
+fn dates_relative_to_today_are_a_span_on_the_date_named() {
+    let this_year = RelativeSpan { unit: DateUnit::Year, from: 0, until: Some(1), calendar: true };
+    let orders = frame("orders this year");
+    assert!(matches!(&orders.filters[..], [Filter::Recent { column: None, span }] if *span == this_year));
+    let rolling = frame("orders in the last 30 days");
+    assert!(matches!(&rolling.filters[..], [Filter::Recent { span, .. }] if span.from == -30 && !span.calendar));
 }
 
 #[test]
