@@ -217,6 +217,9 @@ mod tests {
         different("invoices on 2023-01-05", "invoices on 2023-05-01");
         different("revenue in March 2024", "revenue in May 2024");
         different("invoices after 2023-01-05", "invoices before 2023-01-05");
+        different("revenue last month", "revenue this month");
+        different("orders today", "orders yesterday");
+        different("orders in the last 30 days", "orders in the last 7 days");
     }
 
     #[test]
