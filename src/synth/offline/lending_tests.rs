@@ -554,3 +554,18 @@ fn a_number_then_in_and_a_table_is_not_a_count_of_its_rows() {
     let reason = refusal("Which members have more than 40 in fines?");
     assert!(reason.contains("more than 40"), "{reason}");
 }
+
+#[test]
+fn an_unpaid_fine_is_said_of_the_fines_whatever_rows_are_asked_about() {
+    let members = sql("Members who have unpaid fines");
+    assert_eq!(
+        members,
+        r#"SELECT DISTINCT "member"."member_id", "member"."first_name", "member"."last_name" FROM "member" JOIN "fine" ON "fine"."member_id" = "member"."member_id" WHERE "fine"."paid_date" IS NULL ORDER BY "member"."member_id""#
+    );
+    assert!(sql("How many members have unpaid fines?").starts_with(r#"SELECT COUNT(DISTINCT "member"."member_id")"#));
+    // What the members did not do is an absence, which this reading is not.
+    for question in ["Which members have never paid a fine?", "Members who have not paid"] {
+        let reason = refusal(question);
+        assert!(reason.contains("not on the rows asked about"), "{question}: {reason}");
+    }
+}

@@ -102,17 +102,21 @@ impl Resolver<'_> {
     }
 
     /// "loans not yet returned": the named column is empty.
-    /// The attribute's column is empty (`empty`) or not, on the rows asked about.
+    /// The attribute's column is empty (`empty`) or not, on the rows asked
+    /// about; on related rows only when it is said of them (`of_related`:
+    /// "members with unpaid fines" are those with some unpaid fine).
     pub(super) fn apply_emptiness(
         &mut self,
         draft: &mut Draft,
         attribute: &AttributeRef,
         empty: bool,
+        of_related: bool,
     ) -> Result<(), Abstention> {
         let near = self.tree_tables(&draft.tree);
         let column = self.choose_column(attribute, &near, |_| true)?;
         let node = self.attach(&mut draft.tree, column.table)?;
-        if self.reached_through_fan_out(&draft.tree, node) {
+        let rows_asked_about = matches!(self.frame.select, Select::List { .. } | Select::CountRows(_));
+        if self.reached_through_fan_out(&draft.tree, node) && !(of_related && rows_asked_about) {
             return Err(abstain(format!(
                 "'{}' is {} on some {} rows, not on the rows asked about",
                 attribute.text,

@@ -146,8 +146,8 @@ impl Resolver<'_> {
                 let node = self.attach(&mut draft.tree, column.table)?;
                 draft.filters.push(Predicate::Flag(Expr::Column { node, column }, *set));
             }
-            Filter::Missing { attribute } => self.apply_emptiness(draft, attribute, true)?,
-            Filter::Present { attribute } => self.apply_emptiness(draft, attribute, false)?,
+            Filter::Missing { attribute, adjective } => self.apply_emptiness(draft, attribute, true, *adjective)?,
+            Filter::Present { attribute } => self.apply_emptiness(draft, attribute, false, false)?,
             Filter::Text { target, text } => {
                 let (node, column) = match target {
                     Subject::Attribute(attribute) => {

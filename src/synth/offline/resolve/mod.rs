@@ -118,7 +118,7 @@ fn named_tables(frame: &Frame) -> Vec<TableId> {
                     add(Some(only));
                 }
             }
-            Filter::Missing { attribute } | Filter::Present { attribute } | Filter::Flag { attribute, .. } => {
+            Filter::Missing { attribute, .. } | Filter::Present { attribute } | Filter::Flag { attribute, .. } => {
                 add(attribute.qualifier.as_ref())
             }
             Filter::AboveAverage { measure, .. } | Filter::CompareWithRole { measure, .. } => {

@@ -298,6 +298,10 @@ pub(crate) enum Filter {
     /// "loans not yet returned": the column (a date, usually) is empty.
     Missing {
         attribute: AttributeRef,
+        /// Said of related rows as an adjective ("members with unpaid fines":
+        /// some fine is unpaid), not of what the listed rows did ("members
+        /// who never paid a fine"), which would be an absence.
+        adjective: bool,
     },
     /// "employees who earn a commission", "customers with an email": the column is not empty.
     Present {

@@ -87,17 +87,19 @@ impl Reader<'_> {
                     self.filters.push(Filter::Flag { attribute, set: false });
                 }
                 Some(ItemKind::Attribute(candidates)) if candidates.iter().any(|c| c.date) => {
-                    // "not yet returned", "never shipped": the date of the event is empty.
+                    // "not yet returned", "never shipped": the date of the event is empty;
+                    // "unpaid fines": of the fines, whatever rows are asked about.
                     let mut attribute = self.attribute(target);
                     attribute.candidates.retain(|c| c.date);
                     self.mark([at, target]);
-                    self.filters.push(Filter::Missing { attribute });
+                    let adjective = text.to_lowercase().starts_with("un");
+                    self.filters.push(Filter::Missing { attribute, adjective });
                 }
                 Some(ItemKind::Attribute(_)) if matches!(text.to_lowercase().as_str(), "no" | "without") => {
                     // "stores with no website", "customers without an email": the column is empty.
                     let attribute = self.attribute(target);
                     self.mark([at, target]);
-                    self.filters.push(Filter::Missing { attribute });
+                    self.filters.push(Filter::Missing { attribute, adjective: false });
                 }
                 _ => return Err(unsupported()),
             }
