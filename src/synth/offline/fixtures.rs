@@ -506,6 +506,7 @@ pub(crate) fn trade(dialect: Dialect) -> DatabaseSchema {
                 column("shipped_date", "date", &[]),
                 column("ship_via", "integer", &[]),
                 column("freight", "numeric(10,2)", &[]),
+                column("ship_country", "varchar(80)", &["France", "Germany"]),
             ],
             &["order_id"],
             vec![fk("customer_id", "customer", "customer_id"), fk("ship_via", "shipper", "shipper_id")],

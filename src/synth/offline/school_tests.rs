@@ -120,3 +120,18 @@ fn a_quantity_is_the_order_lines_not_a_products_stock_level() {
         assert!(!sql.contains("units_in_stock"), "{question}: {sql}");
     }
 }
+
+#[test]
+fn a_participle_naming_a_date_is_a_verb_satisfied_by_a_column_it_begins() {
+    let trade = OfflineSynthesizer::new(&trade(Dialect::Postgres), &BTreeMap::new(), 0.6);
+    let sql = |q: &str| fixtures::answer(&trade, q);
+    assert_eq!(
+        sql("How many orders were shipped to France?"),
+        r#"SELECT COUNT(*) AS "order_count" FROM "orders" WHERE "orders"."ship_country" = 'France'"#
+    );
+    let listed = sql("Orders shipped to Germany");
+    assert!(listed.starts_with(r#"SELECT "orders"."order_id", "orders"."order_date" FROM "orders" WHERE "orders"."ship_country" = 'Germany'"#), "{listed}");
+    assert!(sql("How many orders from customers in France?").contains(r#""customer"."country" = 'France'"#));
+    // Shipped, with nothing that says how: not guessed.
+    fixtures::refusal(&trade, "How many orders were shipped?");
+}

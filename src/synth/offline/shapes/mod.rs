@@ -426,7 +426,7 @@ impl<'a> Reader<'a> {
         let Select::List { entity, mut attributes, mut related, .. } = select else { return select };
         let mut before_table = false;
         for j in 0..self.items.len() {
-            if self.is_attribute(j) && !self.is_adjective(j) {
+            if self.is_attribute(j) && !self.is_adjective(j) && !self.is_date_participle(j) {
                 self.mark([j]);
                 before_table |= self.listed_at.is_some_and(|at| j < at) || self.qualifiers[j].is_some();
                 attributes.push(self.attribute(j));
@@ -512,16 +512,27 @@ impl<'a> Reader<'a> {
         Some(percent)
     }
 
-    /// Verbs no rule used, for the resolver to check against the query.
+    /// "shipped" linked to `shipped_date`: a verb, not a column to show.
+    fn is_date_participle(&self, j: usize) -> bool {
+        matches!(self.kind(j), Some(ItemKind::Attribute(candidates)) if candidates.iter().all(|c| c.date))
+            && self.items[j].text.to_lowercase().ends_with("ed")
+    }
+
+    /// Verbs no rule used, for the resolver to check against the query: event
+    /// verbs, and participles that only named a date column ("shipped" in
+    /// "orders shipped to France", satisfied by `ship_country`).
     fn take_verbs(&mut self) -> Vec<Verb> {
         let mut verbs = Vec::new();
         for j in 0..self.items.len() {
-            if let Some(ItemKind::Action(events)) = self.kind(j)
-                && self.free(j)
-            {
+            let events = match self.kind(j) {
+                Some(ItemKind::Action(events)) => events.clone(),
+                Some(ItemKind::Attribute(_)) if self.is_date_participle(j) => Vec::new(),
+                _ => continue,
+            };
+            if self.free(j) && !self.names_its_doer(j) {
                 self.mark([j]);
                 let text = self.items[j].text.clone();
-                verbs.push(Verb { stem: super::tokens::stem(&text), text, events: events.clone() });
+                verbs.push(Verb { stem: super::tokens::stem(&text), text, events });
             }
         }
         verbs
