@@ -135,3 +135,18 @@ fn a_participle_naming_a_date_is_a_verb_satisfied_by_a_column_it_begins() {
     // Shipped, with nothing that says how: not guessed.
     fixtures::refusal(&trade, "How many orders were shipped?");
 }
+
+#[test]
+fn who_with_several_tables_of_people_is_the_one_the_verb_names() {
+    let teaches = sql("Who teaches Calculus?");
+    assert!(
+        teaches.starts_with(
+            r#"SELECT DISTINCT "teacher"."teacher_id", "teacher"."first_name", "teacher"."last_name" FROM "teacher""#
+        ),
+        "{teaches}"
+    );
+    assert!(teaches.contains(r#"WHERE "course"."title" = 'Calculus'"#), "{teaches}");
+    // Students or teachers? Never the enrollment rows themselves.
+    let reason = refusal("Who enrolled in Calculus?");
+    assert!(reason.contains("'Who'"), "{reason}");
+}

@@ -233,8 +233,9 @@ impl Linker {
 
     /// "Who works in Sales?": a question opening with "who" that names no
     /// table of people asks for the one table of people the schema has.
+    /// "Who teaches Calculus?": with several tables of people, a verb that
+    /// begins a role naming people (`course.teacher_id`) says which.
     fn who_means_people(&self, tokens: &[Token], items: &mut Vec<Item>) {
-        let [people] = self.person_tables.as_slice() else { return };
         let opens_with_who = tokens.first().is_some_and(|t| t.lower == "who");
         let names_people = items.iter().any(|item| match &item.kind {
             ItemKind::Entity(links) | ItemKind::Action(links) => {
@@ -242,8 +243,49 @@ impl Linker {
             }
             _ => false,
         });
-        if opens_with_who && !names_people {
-            let mut who = item(ItemKind::Entity(vec![EntityLink { table: *people, role: None }]), &tokens[..1], true);
+        if !opens_with_who || names_people {
+            return;
+        }
+        // The people a verb names: a table of people or a role whose name the verb begins ("teaches": teacher).
+        let by_verb = || {
+            let mut named: Vec<TableId> = Vec::new();
+            for verb in items.iter().filter(|item| {
+                matches!(&item.kind, ItemKind::Action(events) if events.is_empty()) || item.kind == ItemKind::Unknown
+            }) {
+                let verb = stem(&verb.text.to_lowercase());
+                let begins = |word: &String| verb.len() >= 4 && word.starts_with(&verb) && *word != verb;
+                for &table in &self.person_tables {
+                    if self.table_stems[table].first().is_some_and(begins) {
+                        named.push(table);
+                    }
+                }
+                for (first, role) in &self.roles {
+                    if begins(first) && self.person_tables.contains(&role.table) {
+                        named.push(role.table);
+                    }
+                }
+            }
+            named.dedup();
+            match named.as_slice() {
+                [table] => Some(EntityLink { table: *table, role: None }),
+                _ => None,
+            }
+        };
+        let people = match self.person_tables.as_slice() {
+            [people] => EntityLink { table: *people, role: None },
+            _ => match by_verb() {
+                Some(people) => people,
+                None => {
+                    // "Who enrolled in Calculus?" with students and teachers: which people is not said.
+                    let mut who = item(ItemKind::Unknown, &tokens[..1], false);
+                    who.touches_previous = false;
+                    items.insert(0, who);
+                    return;
+                }
+            },
+        };
+        {
+            let mut who = item(ItemKind::Entity(vec![people]), &tokens[..1], true);
             who.touches_previous = false;
             items.insert(0, who);
             if let Some(next) = items.get_mut(1) {
