@@ -569,3 +569,26 @@ fn an_unpaid_fine_is_said_of_the_fines_whatever_rows_are_asked_about() {
         assert!(reason.contains("not on the rows asked about"), "{question}: {reason}");
     }
 }
+
+#[test]
+fn counts_of_different_rows_and_years_held_in_a_year_column() {
+    let different = sql("Which members have borrowed more than 3 different books?");
+    assert!(different.contains(r#"HAVING COUNT(DISTINCT "book"."book_id") > 3"#), "{different}");
+    assert_eq!(
+        sql("How many books were released each year?"),
+        r#"SELECT "book"."release_year" AS "year", COUNT(*) AS "book_count" FROM "book" GROUP BY "book"."release_year" ORDER BY "book"."release_year""#
+    );
+    refusal("How many books were released each month?");
+}
+
+#[test]
+fn the_last_row_is_the_latest_by_its_date_and_a_last_name_is_a_column() {
+    assert_eq!(
+        sql("When did the last member join?"),
+        r#"SELECT MAX("member"."joined_date") AS "max_joined_date" FROM "member""#
+    );
+    assert!(sql("When was the latest fine paid?").starts_with(r#"SELECT MAX("fine"."paid_date")"#));
+    assert!(sql("List members sorted by last name").contains(r#"ORDER BY "member"."last_name""#));
+    // A loan has two dates: which one is not guessed.
+    refusal("When was the last loan?");
+}

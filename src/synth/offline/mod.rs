@@ -55,7 +55,7 @@ use linking::Linker;
 /// crate version and a counter raised whenever a change reads some question
 /// differently. Cached offline answers carry it, and one stored under another
 /// revision is synthesized again, so an upgrade never serves an older reading.
-pub const OFFLINE_REVISION: &str = concat!(env!("CARGO_PKG_VERSION"), "+r7");
+pub const OFFLINE_REVISION: &str = concat!(env!("CARGO_PKG_VERSION"), "+r8");
 
 /// Answers questions about one schema without a network; built once per schema group.
 #[derive(Debug, Clone)]

@@ -393,12 +393,12 @@ impl Linker {
             let people = self.person_tables.iter().map(|&table| EntityLink { table, role: None }).collect();
             return Some((ItemKind::Entity(people), true));
         }
-        if lower == "first" && tokens.get(i + 1).is_some_and(|n| n.is_word() && !PERIODS.contains(&n.lower.as_str())) {
-            // "the first employee we hired": the earliest by date ("first quarter" is a period, "first 10" a count).
-            return Some((
-                ItemKind::Keyword(Keyword::Superlative { concept: Concept::When, descending: false }),
-                false,
-            ));
+        let before_a_noun = tokens.get(i + 1).is_some_and(|n| n.is_word() && !PERIODS.contains(&n.lower.as_str()));
+        if matches!(lower, "first" | "last" | "latest") && before_a_noun {
+            // "the first employee we hired", "the last loan": the earliest or latest by date
+            // ("first quarter" is a period, "first 10" a count, "last name" a column).
+            let descending = lower != "first";
+            return Some((ItemKind::Keyword(Keyword::Superlative { concept: Concept::When, descending }), false));
         }
         if let Some(month) = month_at(tokens, i) {
             return Some((ItemKind::Month(month), false));

@@ -75,10 +75,16 @@ impl Resolver<'_> {
             GroupKey::Year | GroupKey::Month => {
                 let (node, column) = self.date_column(&mut draft.tree, self.frame.bucket_date.as_ref())?;
                 if self.catalog.column(column).year {
-                    return Err(abstain(format!(
-                        "grouping by {} per year is not supported offline",
-                        self.catalog.describe(column)
-                    )));
+                    if *group == GroupKey::Month {
+                        return Err(abstain(format!("{} holds years, not months", self.catalog.describe(column))));
+                    }
+                    // "books released each year" with a `release_year`: the column is the year.
+                    let year = Expr::Column { node, column };
+                    draft.outputs.push(Output { expr: year.clone(), alias: Some("year".to_string()) });
+                    draft.group_by.push(year.clone());
+                    draft.tie_breakers.push(year);
+                    draft.time_bucket = true;
+                    return Ok(());
                 }
                 let date = Expr::Column { node, column };
                 let mut parts = vec![(Expr::Year(Box::new(date.clone())), "year")];

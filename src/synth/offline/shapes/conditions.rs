@@ -85,6 +85,11 @@ impl Reader<'_> {
                 let entity = self.entity(i + 2)?;
                 self.mark([i + 2]);
                 self.filters.push(Filter::CountOf { entity, op, number });
+            } else if self.is_keyword(i + 2, Keyword::Distinct) && self.is_entity(i + 3) {
+                // "more than 3 different books": rows are counted once each anyway.
+                let entity = self.entity(i + 3)?;
+                self.mark([i + 2, i + 3]);
+                self.filters.push(Filter::CountOf { entity, op, number });
             } else if let Some(m) = (0..i).rev().find(|&j| self.free(j) && !self.is_keyword(j, Keyword::Have))
                 && self.is_measure(m)
             {
