@@ -29,6 +29,7 @@ mod frame;
 mod intent;
 mod negation;
 mod ranking;
+mod time;
 
 pub(crate) use frame::*;
 
