@@ -15,8 +15,13 @@
 //! http://127.0.0.1:5000, moto's server as `.ci/run` starts it), the same export
 //! also runs with `--out s3://sqlsynth-bench/...`: a streaming multipart upload.
 
+#[path = "common/s3.rs"]
+mod s3;
+
 use std::path::Path;
 use std::process::Command;
+
+use s3::{S3_BUCKET, s3_endpoint};
 use std::time::{Duration, Instant};
 
 /// The tables exported, by kind.
@@ -181,22 +186,6 @@ fn main() {
             eprintln!("  (pip install connectorx pyarrow to compare with ConnectorX)");
         }
     }
-}
-
-const S3_BUCKET: &str = "sqlsynth-bench";
-
-/// The S3 endpoint, with the bench bucket created, when a server answers there.
-fn s3_endpoint() -> Option<String> {
-    let endpoint = std::env::var("S3_ENDPOINT").unwrap_or_else(|_| "http://127.0.0.1:5000".into());
-    let created = Command::new("curl")
-        .args(["-s", "-f", "-o", "/dev/null", "-X", "PUT", &format!("{endpoint}/{S3_BUCKET}")])
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    if !created {
-        eprintln!("  (no S3 server at {endpoint}: start `python3 -m moto.server -p 5000` to include S3)");
-    }
-    created.then_some(endpoint)
 }
 
 fn connectorx_available() -> bool {
